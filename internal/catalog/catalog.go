@@ -144,12 +144,24 @@ type ReleasedBeforeRow struct {
 
 // covers reports whether the row speaks about v's train at all.
 func (r *ReleasedBeforeRow) covers(v version.Version) bool {
+	t := trainOf(v)
 	for _, rg := range r.ReleasedBefore {
-		if rg.from.Train() == v.Train() || rg.to.Train() == v.Train() {
+		if trainOf(rg.from) == t || trainOf(rg.to) == t {
 			return true
 		}
 	}
 	return false
+}
+
+// train is a major.minor release train as a map key.
+type train [2]int
+
+func trainOf(v version.Version) train { return train{v.Major, v.Minor} }
+
+// key is the catalog's identity of a release: the version without its build.
+func key(v version.Version) version.Version {
+	v.Build = 0
+	return v
 }
 
 // ReleaseOrder is the chronological order of releases, used where dates are
@@ -265,10 +277,11 @@ type Catalog struct {
 	ManagedDevices []ManagedDevices    `json:"managed_devices"`
 	Families       []Family            `json:"families"`
 
-	byVersion  map[string]*Release
-	order      map[string]int
+	byVersion  map[version.Version]*Release // keyed by key()
+	order      map[version.Version]int
 	families   map[string]*Family
-	matrix     map[string]map[string]*DirectUpgrade
+	rowsFor    map[version.Version][]*ReleasedBeforeRow
+	matrix     map[train]map[train]*DirectUpgrade
 	companions map[string]*FXOSCompanion
 }
 
@@ -289,7 +302,7 @@ func Default() (*Catalog, error) {
 
 // Release returns the release with exactly v's version (build ignored).
 func (c *Catalog) Release(v version.Version) (*Release, bool) {
-	r, ok := c.byVersion[v.String()]
+	r, ok := c.byVersion[key(v)]
 	return r, ok
 }
 
@@ -335,7 +348,7 @@ func (c *Catalog) FamilyIDs() []string {
 // decided: the family's support range and, for a known release limited to
 // some platforms, that limit.
 func (c *Catalog) Supports(f *Family, v version.Version) (bool, Fact) {
-	if r, ok := c.byVersion[v.String()]; ok && len(r.Platforms) > 0 && !contains(r.Platforms, f.ID) {
+	if r, ok := c.byVersion[key(v)]; ok && len(r.Platforms) > 0 && !contains(r.Platforms, f.ID) {
 		return false, r.Fact
 	}
 	for i := range f.Support {
@@ -361,20 +374,22 @@ func (f *Family) SupportSummary() string {
 	return s
 }
 
-// Direct returns the direct-upgrade row allowing fromTrain → toTrain.
+// Direct returns the direct-upgrade row allowing fromTrain → toTrain
+// ("7.2" → "7.6").
 func (c *Catalog) Direct(fromTrain, toTrain string) (*DirectUpgrade, bool) {
-	d, ok := c.matrix[fromTrain][toTrain]
+	a, ok1 := parseTrain(fromTrain)
+	b, ok2 := parseTrain(toTrain)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	d, ok := c.matrix[a][b]
 	return d, ok
 }
 
-// DirectTargets lists the trains fromTrain can be upgraded to in one step.
-func (c *Catalog) DirectTargets(fromTrain string) []string {
-	out := make([]string, 0, len(c.matrix[fromTrain]))
-	for t := range c.matrix[fromTrain] {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+// DirectBetween is Direct for the trains of two versions.
+func (c *Catalog) DirectBetween(from, to version.Version) (*DirectUpgrade, bool) {
+	d, ok := c.matrix[trainOf(from)][trainOf(to)]
+	return d, ok
 }
 
 // Companion returns the FXOS companion of a threat defense train.
@@ -429,9 +444,8 @@ func (c *Catalog) WasReleasedBefore(current, target version.Version) (Order, Fac
 	if target.IsPatch() {
 		tgt = target
 	}
-	for i := range c.ReleasedBefore {
-		row := &c.ReleasedBefore[i]
-		if !row.target.Equal(tgt) || !row.covers(cur) {
+	for _, row := range c.rowsFor[key(tgt)] {
+		if !row.covers(cur) {
 			continue
 		}
 		for _, rg := range row.ReleasedBefore {
@@ -441,8 +455,8 @@ func (c *Catalog) WasReleasedBefore(current, target version.Version) (Order, Fac
 		}
 		return OrderNotBefore, row.Fact
 	}
-	cr, ok1 := c.byVersion[cur.String()]
-	tr, ok2 := c.byVersion[tgt.String()]
+	cr, ok1 := c.byVersion[key(cur)]
+	tr, ok2 := c.byVersion[key(tgt)]
 	if ok1 && ok2 && cr.ReleaseDate != nil && tr.ReleaseDate != nil {
 		f := Fact{
 			Source:   cr.ReleaseDate.Source + "; " + tr.ReleaseDate.Source,
@@ -453,8 +467,8 @@ func (c *Catalog) WasReleasedBefore(current, target version.Version) (Order, Fac
 		}
 		return OrderNotBefore, f
 	}
-	ci, ok1 := c.order[cur.String()]
-	ti, ok2 := c.order[tgt.String()]
+	ci, ok1 := c.order[key(cur)]
+	ti, ok2 := c.order[key(tgt)]
 	if ok1 && ok2 {
 		if ci < ti {
 			return OrderBefore, c.ReleaseOrder.Fact

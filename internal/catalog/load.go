@@ -221,10 +221,12 @@ func (p *problems) version(where, s string) version.Version {
 	return v
 }
 
-func (p *problems) train(where, s string) {
-	if !trainRE.MatchString(s) {
+func (p *problems) train(where, s string) train {
+	t, ok := parseTrain(s)
+	if !ok {
 		p.add(where, "train %q must be major.minor, e.g. 7.6", s)
 	}
+	return t
 }
 
 func (p *problems) constraint(where, s string) *semver.Constraints {
@@ -242,7 +244,7 @@ func validProduct(p string) bool {
 // index validates the catalog and builds its lookup tables.
 func (c *Catalog) index(name string) error {
 	p := &problems{name: name}
-	c.byVersion = map[string]*Release{}
+	c.byVersion = map[version.Version]*Release{}
 	for i, r := range c.Releases {
 		where := fmt.Sprintf("releases[%d]", i)
 		if r == nil {
@@ -254,11 +256,10 @@ func (c *Catalog) index(name string) error {
 		if r.v.Build != 0 {
 			p.add(where+".version", "give the build in builds, not in the version")
 		}
-		key := r.v.String()
-		if _, dup := c.byVersion[key]; dup {
-			p.add(where, "version %s is listed twice", key)
+		if _, dup := c.byVersion[key(r.v)]; dup {
+			p.add(where, "version %s is listed twice", r.v)
 		}
-		c.byVersion[key] = r
+		c.byVersion[key(r.v)] = r
 		if len(r.Products) == 0 {
 			p.add(where+".products", "at least one of %q, %q is required", ProductManagementCenter, ProductThreatDefense)
 		}
@@ -290,22 +291,24 @@ func (c *Catalog) index(name string) error {
 	}
 	sortReleases(c.Releases)
 
-	c.order = map[string]int{}
+	c.order = map[version.Version]int{}
 	for i, s := range c.ReleaseOrder.Versions {
 		v := p.version(fmt.Sprintf("release_order.versions[%d]", i), s)
-		if _, dup := c.order[v.String()]; dup {
+		if _, dup := c.order[key(v)]; dup {
 			p.add(fmt.Sprintf("release_order.versions[%d]", i), "%s is listed twice", s)
 		}
-		c.order[v.String()] = i
+		c.order[key(v)] = i
 	}
 	if len(c.ReleaseOrder.Versions) > 0 {
 		p.fact("release_order", c.ReleaseOrder.Fact)
 	}
 
+	c.rowsFor = map[version.Version][]*ReleasedBeforeRow{}
 	for i := range c.ReleasedBefore {
 		row := &c.ReleasedBefore[i]
 		where := fmt.Sprintf("released_before[%d] (%s)", i, row.Target)
 		row.target = p.version(where+".target", row.Target)
+		c.rowsFor[key(row.target)] = append(c.rowsFor[key(row.target)], row)
 		p.fact(where, row.Fact)
 		for j := range row.ReleasedBefore {
 			rg := &row.ReleasedBefore[j]
@@ -318,22 +321,21 @@ func (c *Catalog) index(name string) error {
 		}
 	}
 
-	c.matrix = map[string]map[string]*DirectUpgrade{}
+	c.matrix = map[train]map[train]*DirectUpgrade{}
 	for i := range c.DirectUpgrades {
 		d := &c.DirectUpgrades[i]
 		where := fmt.Sprintf("direct_upgrades[%d] (from %s)", i, d.From)
-		p.train(where+".from", d.From)
+		from := p.train(where+".from", d.From)
 		p.fact(where, d.Fact)
 		if len(d.To) == 0 {
 			p.add(where+".to", "at least one target train is required")
 		}
-		if c.matrix[d.From] == nil {
-			c.matrix[d.From] = map[string]*DirectUpgrade{}
+		if c.matrix[from] == nil {
+			c.matrix[from] = map[train]*DirectUpgrade{}
 		}
 		for _, t := range d.To {
-			p.train(where+".to", t)
 			// A later row (an overlay) wins for the same pair.
-			c.matrix[d.From][t] = d
+			c.matrix[from][p.train(where+".to", t)] = d
 		}
 	}
 
@@ -458,13 +460,13 @@ func sortReleases(rs []*Release) {
 	})
 }
 
-// parseTrain splits "7.6" into its numbers.
-func parseTrain(s string) (int, int, bool) {
+// parseTrain reads "7.6".
+func parseTrain(s string) (train, bool) {
 	if !trainRE.MatchString(s) {
-		return 0, 0, false
+		return train{}, false
 	}
 	a, b, _ := strings.Cut(s, ".")
 	x, _ := strconv.Atoi(a)
 	y, _ := strconv.Atoi(b)
-	return x, y, true
+	return train{x, y}, true
 }

@@ -17,18 +17,36 @@ type graph struct {
 	// the release order of its ends is unknown.
 	weak  [][]bool
 	dist  []int // hops from the current version; -1 when unreachable
-	index map[string]int
+	index map[version.Version]int
+}
+
+// reaches reports whether target is a node with a route to it.
+func (g *graph) reaches(target version.Version) bool {
+	i, ok := g.index[target]
+	return ok && i > 0 && g.dist[i] >= 0
 }
 
 func (e *engine) graph(from version.Version, enforceDates bool) *graph {
-	g := &graph{nodes: []version.Version{from}, index: map[string]int{}}
+	if g := e.graphs[enforceDates]; g != nil && g.nodes[0] == from {
+		return g
+	}
+	g := e.buildGraph(from, enforceDates)
+	if e.graphs == nil {
+		e.graphs = map[bool]*graph{}
+	}
+	e.graphs[enforceDates] = g
+	return g
+}
+
+func (e *engine) buildGraph(from version.Version, enforceDates bool) *graph {
+	g := &graph{nodes: []version.Version{from}, index: map[version.Version]int{}}
 	floor := from.MaintenanceRelease()
 	for _, r := range e.releases() {
 		v := r.V()
 		if v.IsPatch() || e.installOnly(v) || version.Compare(v, floor) <= 0 {
 			continue
 		}
-		g.index[v.String()] = len(g.nodes)
+		g.index[v] = len(g.nodes)
 		g.nodes = append(g.nodes, v)
 	}
 	g.adj = make([][]int, len(g.nodes))
@@ -39,7 +57,7 @@ func (e *engine) graph(from version.Version, enforceDates bool) *graph {
 			if version.Compare(w, u) <= 0 {
 				continue
 			}
-			if _, ok := e.c.Direct(u.Train(), w.Train()); !ok {
+			if _, ok := e.c.DirectBetween(u, w); !ok {
 				continue
 			}
 			ord, _ := e.c.WasReleasedBefore(u, w)
@@ -74,7 +92,8 @@ func (e *engine) graph(from version.Version, enforceDates bool) *graph {
 // where it is a guess, then the newest (PATH-5); nil when target is
 // unreachable.
 func (g *graph) shortest(target version.Version) []version.Version {
-	t, ok := g.index[target.String()]
+	target.Build = 0
+	t, ok := g.index[target]
 	if !ok || g.dist[t] < 0 {
 		return nil
 	}

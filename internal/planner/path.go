@@ -148,6 +148,8 @@ type engine struct {
 	fam     *catalog.Family
 	product string
 	chassis bool // a multi-instance chassis: support is chassis_support
+	rels    []*catalog.Release
+	graphs  map[bool]*graph // by whether PATH-4 is enforced; from is fixed per engine
 }
 
 func (e *engine) supports(v version.Version) (bool, catalog.Fact) {
@@ -167,19 +169,22 @@ func (e *engine) supportSummary() string {
 // releases lists the catalog releases of the product the family supports,
 // oldest first.
 func (e *engine) releases() []*catalog.Release {
-	var out []*catalog.Release
+	if e.rels != nil {
+		return e.rels
+	}
+	e.rels = []*catalog.Release{}
 	for _, r := range e.c.Releases {
 		if !r.HasProduct(e.product) {
 			continue
 		}
 		if ok, _ := e.supports(r.V()); ok {
-			out = append(out, r)
+			e.rels = append(e.rels, r)
 		}
 	}
-	return out
+	return e.rels
 }
 
-// blocked reports rules that forbid landing on v at all.
+// installOnly reports a release that can be installed but never upgraded to.
 func (e *engine) installOnly(v version.Version) bool {
 	// PATH-2: 7.4.0 is a fresh install (4200 only), never an upgrade target
 	// for threat defense.
@@ -272,8 +277,8 @@ func (e *engine) routeTo(from, target version.Version) ([]version.Version, error
 // earliestReachableAfter is the oldest release newer than target that g
 // reaches, for the PATH-4 fix.
 func (e *engine) earliestReachableAfter(g *graph, target version.Version) *version.Version {
-	for _, n := range g.nodes {
-		if version.Compare(n, target) > 0 && g.shortest(n) != nil {
+	for i, n := range g.nodes {
+		if version.Compare(n, target) > 0 && g.dist[i] >= 0 {
 			v := n
 			return &v
 		}
@@ -284,8 +289,8 @@ func (e *engine) earliestReachableAfter(g *graph, target version.Version) *versi
 func (e *engine) reachableTrains(g *graph) string {
 	seen := map[string]bool{}
 	var trains []string
-	for _, n := range g.nodes {
-		if g.shortest(n) != nil && !seen[n.Train()] {
+	for i, n := range g.nodes {
+		if i > 0 && g.dist[i] >= 0 && !seen[n.Train()] {
 			seen[n.Train()] = true
 			trains = append(trains, n.Train())
 		}
@@ -349,7 +354,7 @@ func (e *engine) reachable(g *graph, from, v version.Version) bool {
 		}
 		v = v.MaintenanceRelease()
 	}
-	return g.shortest(v) != nil
+	return g.reaches(v)
 }
 
 // describe turns the route into hops with their rules.
@@ -369,7 +374,7 @@ func (e *engine) describe(p *Path, from version.Version, route []version.Version
 		if v.IsPatch() {
 			h.Rules = append(h.Rules, fmt.Sprintf("PATH-3: patch %s installs on %s only", v, v.MaintenanceRelease()))
 		} else {
-			d, _ := e.c.Direct(prev.Train(), v.Train())
+			d, _ := e.c.DirectBetween(prev, v)
 			h.Verified = note(d.Fact, fmt.Sprintf("direct upgrade %s to %s", prev.Train(), v.Train())) && h.Verified
 			h.Rules = append(h.Rules, fmt.Sprintf("PATH-1: %s to %s is a supported direct upgrade (%s)", prev.Train(), v.Train(), d.Source))
 		}
