@@ -386,6 +386,18 @@ func (c *Catalog) Direct(fromTrain, toTrain string) (*DirectUpgrade, bool) {
 	return d, ok
 }
 
+// HasPathInto reports whether any other train upgrades directly into v's
+// train, i.e. whether v can be reached by an upgrade at all.
+func (c *Catalog) HasPathInto(v version.Version) bool {
+	t := trainOf(v)
+	for from, targets := range c.matrix {
+		if _, ok := targets[t]; ok && from != t {
+			return true
+		}
+	}
+	return false
+}
+
 // DirectBetween is Direct for the trains of two versions.
 func (c *Catalog) DirectBetween(from, to version.Version) (*DirectUpgrade, bool) {
 	d, ok := c.matrix[trainOf(from)][trainOf(to)]

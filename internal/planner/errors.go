@@ -4,7 +4,10 @@
 // brief it follows (PATH-1, PKG-1, ...), and so does every refusal.
 package planner
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Input fields a RuleError can point at. The provider maps them to the
 // attribute or function argument of the same meaning.
@@ -16,6 +19,10 @@ const (
 	FieldVersion  = "version"
 	FieldBuild    = "build"
 	FieldHotfix   = "hotfix"
+	FieldKind     = "kind"
+	// FieldA and FieldB are the two versions given to CompareVersions.
+	FieldA = "a"
+	FieldB = "b"
 )
 
 // RuleError is a refusal: which input caused it, the rule it breaks (empty
@@ -46,6 +53,11 @@ func (e *RuleError) Summary() string {
 	return fmt.Sprintf("Upgrade rule %s", e.Rule)
 }
 
+// refuse builds a RuleError; the fix is a sentence of its own, so it is
+// capitalised here once rather than at every call.
 func refuse(field, rule, fix, format string, args ...any) *RuleError {
+	if fix != "" {
+		fix = strings.ToUpper(fix[:1]) + fix[1:]
+	}
 	return &RuleError{Field: field, Rule: rule, Problem: fmt.Sprintf(format, args...), Fix: fix}
 }

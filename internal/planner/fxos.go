@@ -52,7 +52,7 @@ func fxosPath(c *catalog.Catalog, fam *catalog.Family, req PathRequest) (*Path, 
 	if len(trains) == 0 && !knownFXOSTrain(c, target.Train()) {
 		return nil, refuse(FieldTo, "PATH-6", "known FXOS trains: "+strings.Join(fxosTrains(c), ", ")+" (add others with catalog_file)", "FXOS %s is not in the catalog", target.Train())
 	}
-	h := Hop{Version: target.String(), Build: target.Build, Kind: "fxos", FXOSVersion: target.String(), Verified: true}
+	h := Hop{Version: target.String(), Build: target.Build, Kind: "fxos", FXOSVersion: target.Train(), Verified: true}
 	h.Rules = append(h.Rules, "PATH-1: from FXOS 2.2.2 on, a chassis upgrades directly to any later FXOS version (FXOSCOMPAT)")
 	if len(trains) > 0 {
 		h.Rules = append(h.Rules, fmt.Sprintf("ORDER-4: FXOS %s is the chassis companion of threat defense %s; upgrade the chassis before threat defense", target.Train(), strings.Join(trains, ", ")))
@@ -81,7 +81,7 @@ func fxosPath(c *catalog.Catalog, fam *catalog.Family, req PathRequest) (*Path, 
 			p.Warnings = append(p.Warnings, fmt.Sprintf("this path relies on unverified catalog data: FXOS companion %s (%s)", co.FXOS, co.Source))
 		}
 	}
-	h.FXOSRecommended = h.FXOSVersion
+	h.FXOSRecommended = target.String()
 	p.To = target.String()
 	p.Hops = []Hop{h}
 	return p, nil

@@ -47,7 +47,7 @@ func PackageFilename(c *catalog.Catalog, req PackageRequest) (*PackageResult, er
 	switch kind {
 	case "", catalog.KindUpgrade, catalog.KindPatch, catalog.KindHotfix, KindFXOS:
 	default:
-		return nil, refuse("kind", "", "use upgrade, patch, hotfix or fxos", "unknown package kind %q", req.Kind)
+		return nil, refuse(FieldKind, "", "use upgrade, patch, hotfix or fxos", "unknown package kind %q", req.Kind)
 	}
 	if kind == KindFXOS {
 		return fxosPackage(c, fam, req)
@@ -161,11 +161,11 @@ func fxosPackage(c *catalog.Catalog, fam *catalog.Family, req PackageRequest) (*
 func CompareVersions(a, b string) (int, error) {
 	va, err := version.Parse(a)
 	if err != nil {
-		return 0, refuse("a", "", "write major.minor.maintenance[.patch][-build]", "%v", err)
+		return 0, refuse(FieldA, "", "write major.minor.maintenance[.patch][-build]", "%v", err)
 	}
 	vb, err := version.Parse(b)
 	if err != nil {
-		return 0, refuse("b", "", "write major.minor.maintenance[.patch][-build]", "%v", err)
+		return 0, refuse(FieldB, "", "write major.minor.maintenance[.patch][-build]", "%v", err)
 	}
 	return version.Compare(va, vb), nil
 }

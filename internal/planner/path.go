@@ -128,7 +128,7 @@ func resolveFamily(c *catalog.Catalog, product, platform string) (*catalog.Famil
 		return nil, refuse(FieldPlatform, "ORDER-4", "chassis upgrades apply to firepower_4100, firepower_9300 (FXOS) and secure_firewall_3100/4200 in multi-instance mode",
 			"%s has no separately upgraded chassis", fam.Name)
 	case product != catalog.ProductChassis && fam.Product != product:
-		return nil, refuse(FieldPlatform, "PATH-6", fmt.Sprintf("use platform management_center for the management center, a device family for threat defense"),
+		return nil, refuse(FieldPlatform, "PATH-6", "use platform management_center for the management center, a device family for threat defense",
 			"platform %s runs %s, not %s", fam.ID, fam.Product, product)
 	}
 	return fam, nil
@@ -333,10 +333,13 @@ func (e *engine) routeToBest(from version.Version, which string, p *Path) ([]ver
 		best, bestRel = &vv, r
 	}
 	if best == nil {
-		if newest.Major == 0 {
-			return nil, nil
+		// Nothing newer is reachable: the unit is as current as the
+		// catalog's paths allow, which is not an error for a pipeline that
+		// pins "latest".
+		if newest.Major != 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("PATH-1: %s is newer than %s but the catalog has no supported path to it; overlay the catalog when Cisco publishes one", newest, from))
 		}
-		return nil, refuse(FieldTo, "PATH-1", e.reachableTrains(g), "no release newer than %s is reachable on %s", from, e.fam.Name)
+		return nil, nil
 	}
 	if version.Compare(newest, *best) > 0 && which == TargetLatest {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("PATH-1: %s is newer than %s but the catalog has no supported path to it from %s; overlay the catalog when Cisco publishes one", newest, *best, from))
@@ -376,7 +379,11 @@ func (e *engine) describe(p *Path, from version.Version, route []version.Version
 		} else {
 			d, _ := e.c.DirectBetween(prev, v)
 			h.Verified = note(d.Fact, fmt.Sprintf("direct upgrade %s to %s", prev.Train(), v.Train())) && h.Verified
-			h.Rules = append(h.Rules, fmt.Sprintf("PATH-1: %s to %s is a supported direct upgrade (%s)", prev.Train(), v.Train(), d.Source))
+			if prev.Train() == v.Train() {
+				h.Rules = append(h.Rules, fmt.Sprintf("PATH-1: a maintenance upgrade within %s is supported (%s)", v.Train(), d.Source))
+			} else {
+				h.Rules = append(h.Rules, fmt.Sprintf("PATH-1: %s to %s is a supported direct upgrade (%s)", prev.Train(), v.Train(), d.Source))
+			}
 		}
 		switch ord, f := e.c.WasReleasedBefore(prev, v); ord {
 		case catalog.OrderBefore:
@@ -390,7 +397,7 @@ func (e *engine) describe(p *Path, from version.Version, route []version.Version
 			}
 		}
 		if !v.IsPatch() {
-			h.Rules = append(h.Rules, e.path5(prev, v, last))
+			h.Rules = append(h.Rules, e.path5(v, last))
 		}
 		if v.Train() == "7.4" && e.product == catalog.ProductThreatDefense {
 			h.Rules = append(h.Rules, "PATH-2: threat defense goes to 7.4.1 or later, never 7.4.0")
@@ -426,7 +433,9 @@ func (e *engine) describe(p *Path, from version.Version, route []version.Version
 			}
 		}
 		if e.fam.Chassis == catalog.ChassisFXOS && e.product == catalog.ProductThreatDefense && !v.IsPatch() {
-			e.companion(&h, v, note)
+			if w := e.companion(&h, v, note); w != "" {
+				p.Warnings = append(p.Warnings, w)
+			}
 		}
 		p.Hops = append(p.Hops, h)
 		prev = v
@@ -442,7 +451,7 @@ func (e *engine) describe(p *Path, from version.Version, route []version.Version
 }
 
 // path5 explains why the hop lands on this release of its train.
-func (e *engine) path5(prev, v version.Version, last bool) string {
+func (e *engine) path5(v version.Version, last bool) string {
 	newer := ""
 	for _, r := range e.releases() {
 		rv := r.V()
@@ -460,12 +469,14 @@ func (e *engine) path5(prev, v version.Version, last bool) string {
 	}
 }
 
-func (e *engine) companion(h *Hop, v version.Version, note func(catalog.Fact, string) bool) {
+// companion adds the FXOS companion of hop v (ORDER-4) and returns a
+// warning when the catalog cannot name its package.
+func (e *engine) companion(h *Hop, v version.Version, note func(catalog.Fact, string) bool) string {
 	co, ok := e.c.Companion(v.Train())
 	if !ok {
 		h.Verified = false
 		h.Rules = append(h.Rules, fmt.Sprintf("ORDER-4: the FXOS companion of %s is not in the catalog; check the FXOS compatibility guide before upgrading", v.Train()))
-		return
+		return fmt.Sprintf("ORDER-4: no FXOS companion of %s is in the catalog", v.Train())
 	}
 	h.Verified = note(co.Fact, "FXOS companion of "+v.Train()) && h.Verified
 	h.FXOSVersion = co.FXOS
@@ -479,4 +490,8 @@ func (e *engine) companion(h *Hop, v version.Version, note func(catalog.Fact, st
 		}
 	}
 	h.Rules = append(h.Rules, fmt.Sprintf("ORDER-4: upgrade the chassis to FXOS %s first; threat defense %s is blocked until then", co.FXOS, v))
+	if h.FXOSPackageFilename == "" {
+		return fmt.Sprintf("PKG-1: no FXOS %s build is in the catalog, so the chassis package for %s cannot be named; use the latest %s build Cisco publishes", co.FXOS, v, co.FXOS)
+	}
+	return ""
 }

@@ -107,7 +107,9 @@ func TestTable1EveryCell(t *testing.T) {
 	}
 }
 
-func wantRule(t *testing.T, err error, rule, field string) *RuleError {
+// wantRule checks that err is a refusal under rule on field whose fix
+// mentions every fixContains.
+func wantRule(t *testing.T, err error, rule, field string, fixContains ...string) {
 	t.Helper()
 	var re *RuleError
 	if !errors.As(err, &re) {
@@ -122,7 +124,11 @@ func wantRule(t *testing.T, err error, rule, field string) *RuleError {
 	if re.Fix == "" {
 		t.Fatalf("refusal without a fix: %v", re)
 	}
-	return re
+	for _, want := range fixContains {
+		if !strings.Contains(re.Fix, want) {
+			t.Fatalf("fix %q lacks %q", re.Fix, want)
+		}
+	}
 }
 
 // Table 2: the releases listed next to a 7.6.x target came out before it.
@@ -154,10 +160,7 @@ func TestTable2EveryRow(t *testing.T) {
 		for _, cur := range row.after {
 			t.Run(cur+"->"+row.target+"/refused", func(t *testing.T) {
 				_, err := UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "secure_firewall_3100", cur, row.target})
-				re := wantRule(t, err, "PATH-4", FieldTo)
-				if !strings.Contains(re.Fix, "7.6.") {
-					t.Fatalf("fix should name a later 7.6 release: %q", re.Fix)
-				}
+				wantRule(t, err, "PATH-4", FieldTo, "7.6.")
 			})
 		}
 	}
@@ -166,10 +169,7 @@ func TestTable2EveryRow(t *testing.T) {
 func TestPath4FixNamesEarliestValidRelease(t *testing.T) {
 	c := mustCatalog(t)
 	_, err := UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "secure_firewall_3100", "7.2.9", "7.6.0"})
-	re := wantRule(t, err, "PATH-4", FieldTo)
-	if !strings.Contains(re.Fix, "choose 7.6.1 or later") {
-		t.Fatalf("fix = %q", re.Fix)
-	}
+	wantRule(t, err, "PATH-4", FieldTo, "Choose 7.6.1 or later")
 }
 
 func TestPath4AppliesToIntermediateHops(t *testing.T) {
@@ -225,6 +225,11 @@ func TestLatestAndSuggested(t *testing.T) {
 	}
 	if !containsPrefix(p.Warnings, "PATH-1: 10.0.2 is newer") {
 		t.Fatalf("want a warning about unreachable 10.0: %q", p.Warnings)
+	}
+	// A unit already on the newest reachable release is done, not refused.
+	cur, err := UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "firepower_1000", "7.7.13", TargetLatest})
+	if err != nil || len(cur.Hops) != 0 || !containsPrefix(cur.Warnings, "PATH-1: 10.0.2 is newer than 7.7.13") {
+		t.Fatalf("latest from 7.7.13: %+v %v", cur, err)
 	}
 	s, err := UpgradePath(c, PathRequest{catalog.ProductManagementCenter, "management_center", "7.4.2", TargetSuggested})
 	if err != nil {
@@ -321,13 +326,8 @@ func TestPath6(t *testing.T) {
 	wantRule(t, err, "PATH-6", FieldFrom)
 	_, err = UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "firepower_2100", "7.2.5", "7.6.1"})
 	wantRule(t, err, "PATH-6", FieldTo)
-	re := func() *RuleError {
-		_, err := UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "firepower_1000", "7.4.1", "7.5.0"})
-		return wantRule(t, err, "PATH-6", FieldTo)
-	}()
-	if !strings.Contains(re.Fix, "catalog_file") {
-		t.Fatalf("fix should point at the overlay: %q", re.Fix)
-	}
+	_, err = UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "firepower_1000", "7.4.1", "7.5.0"})
+	wantRule(t, err, "PATH-6", FieldTo, "catalog_file")
 	_, err = UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "nexus_9000", "7.4.1", "7.6.1"})
 	wantRule(t, err, "PATH-6", FieldPlatform)
 	_, err = UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "management_center", "7.4.1", "7.6.1"})
@@ -342,10 +342,7 @@ func TestPath1NoRoute(t *testing.T) {
 	c := mustCatalog(t)
 	// 10.0 has no direct-upgrade data in the catalog.
 	_, err := UpgradePath(c, PathRequest{catalog.ProductThreatDefense, "firepower_1000", "7.6.1", "10.0.0"})
-	re := wantRule(t, err, "PATH-1", FieldTo)
-	if !strings.Contains(re.Fix, "reachable trains: 7.6, 7.7") {
-		t.Fatalf("fix = %q", re.Fix)
-	}
+	wantRule(t, err, "PATH-1", FieldTo, "Reachable trains: 7.6, 7.7")
 }
 
 func TestBadVersions(t *testing.T) {

@@ -38,7 +38,8 @@ type ReleaseList struct {
 // Releases lists the catalog's releases, optionally only those of product
 // and those a platform family supports. Within each train the suggested
 // release is the one Cisco marks, else the latest maintenance release
-// (PATH-5).
+// (PATH-5); overall, the newest Cisco-marked release, else the suggested
+// release of the newest train the catalog has an upgrade path into.
 func Releases(c *catalog.Catalog, product, platform string) (*ReleaseList, error) {
 	switch product {
 	case "", catalog.ProductManagementCenter, catalog.ProductThreatDefense:
@@ -128,8 +129,15 @@ func Releases(c *catalog.Catalog, product, platform string) (*ReleaseList, error
 	switch {
 	case markedOverall != nil:
 		out.Suggested = markedOverall.Version
-	case len(out.Trains) > 0:
-		out.Suggested = out.Trains[len(out.Trains)-1].Suggested
+	default:
+		// The newest train something can be upgraded into; a train the
+		// catalog has no path into (10.0 today) can only be installed.
+		for i := len(out.Trains) - 1; i >= 0; i-- {
+			if s := suggested[out.Trains[i].Train]; s != nil && c.HasPathInto(s.V()) {
+				out.Suggested = s.Version
+				break
+			}
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,133 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/planner"
+)
+
+// catalogDataSource is embedded by data sources that plan from the catalog
+// the provider configured.
+type catalogDataSource struct {
+	data *providerData
+}
+
+func (d *catalogDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	// Terraform validates data sources before the provider is configured.
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	d.data = data
+}
+
+// catalog returns the configured catalog, or reports why there is none.
+func (d *catalogDataSource) catalog(diags *diag.Diagnostics) *catalog.Catalog {
+	if d.data == nil || d.data.Catalog == nil {
+		// Configure leaves no data only when catalog_file was unknown.
+		diags.AddError("Catalog not known yet",
+			"The provider's catalog_file is not known until apply, but planning data sources are read during plan. "+
+				"Give catalog_file a path that is known at plan time, such as \"${path.module}/catalog.json\".")
+		return nil
+	}
+	return d.data.Catalog
+}
+
+// addPlannerError reports err on the attribute the planner blames, so the
+// CLI points at the offending argument; the detail keeps the rule id.
+func addPlannerError(diags *diag.Diagnostics, err error, attributes ...string) {
+	var re *planner.RuleError
+	if !errors.As(err, &re) {
+		diags.AddError("Upgrade planning failed", err.Error())
+		return
+	}
+	if slices.Contains(attributes, re.Field) {
+		diags.AddAttributeError(path.Root(re.Field), re.Summary(), re.Error())
+		return
+	}
+	diags.AddError(re.Summary(), re.Error())
+}
+
+// funcError is addPlannerError for functions: params are the parameter
+// names in argument order.
+func funcError(err error, params ...string) *function.FuncError {
+	var re *planner.RuleError
+	if errors.As(err, &re) {
+		if i := slices.Index(params, re.Field); i >= 0 {
+			return function.NewArgumentFuncError(int64(i), re.Error())
+		}
+	}
+	return function.NewFuncError(err.Error())
+}
+
+// defaultCatalog is the catalog functions plan from: they cannot see the
+// provider configuration, so a catalog_file overlay does not apply to them.
+func defaultCatalog() (*catalog.Catalog, *function.FuncError) {
+	c, err := catalog.Default()
+	if err != nil {
+		return nil, function.NewFuncError("embedded catalog unreadable: " + err.Error())
+	}
+	return c, nil
+}
+
+// platformIDs lists the embedded catalog's platform families for schema
+// descriptions. Values are not validated against it in the schema, because a
+// catalog_file overlay can add families; the planner rejects unknown ones on
+// the attribute, with the list.
+func platformIDs() string {
+	c, err := catalog.Default()
+	if err != nil {
+		return ""
+	}
+	ids := c.FamilyIDs()
+	for i, id := range ids {
+		ids[i] = "`" + id + "`"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// nullableString maps the planner's "unknown" empty string to null, so that
+// HCL can tell "not in the catalog" apart with a null check.
+func nullableString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// nullableInt64 maps the planner's "unknown" zero build to null.
+func nullableInt64(n int) types.Int64 {
+	if n == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(n))
+}
+
+// nonNilStrings keeps empty lists empty rather than null, so length() and
+// for expressions work on them without a null check.
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func anyUnknown(values ...interface{ IsUnknown() bool }) bool {
+	return slices.ContainsFunc(values, func(v interface{ IsUnknown() bool }) bool { return v.IsUnknown() })
+}
