@@ -132,8 +132,8 @@ func (d *upgradePathDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 						},
 						"fxos_version": schema.StringAttribute{
 							Computed: true,
-							MarkdownDescription: "FXOS the chassis must run before this threat defense hop (Firepower " +
-								"4100/9300, ORDER-4), or the FXOS version of a chassis hop; null otherwise.",
+							MarkdownDescription: "FXOS version (train, e.g. `2.14`) the chassis must run before this threat " +
+								"defense hop (Firepower 4100/9300, ORDER-4), or the train of a chassis hop; null otherwise.",
 						},
 						"fxos_minimum": schema.StringAttribute{
 							Computed:            true,
@@ -141,7 +141,7 @@ func (d *upgradePathDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 						},
 						"fxos_recommended": schema.StringAttribute{
 							Computed:            true,
-							MarkdownDescription: "Latest known FXOS build of the companion version, which Cisco recommends.",
+							MarkdownDescription: "Latest known FXOS build of that train, which Cisco recommends (for a chassis hop, the build it lands on).",
 						},
 						"fxos_package_filename": schema.StringAttribute{
 							Computed:            true,
