@@ -12,6 +12,7 @@ package catalog
 import (
 	_ "embed"
 	"fmt"
+	"regexp"
 	"sort"
 	"sync"
 
@@ -261,7 +262,12 @@ type Family struct {
 	ChassisSupport *Support    `json:"chassis_support,omitempty"`
 	Packages       []Naming    `json:"packages"`
 	Spellings      [][2]string `json:"spellings,omitempty"`
-	Note           string      `json:"note,omitempty"`
+	// Models are case-insensitive patterns matched against the model name
+	// or number a management center reports for a unit of this family.
+	Models []string `json:"models,omitempty"`
+	Note   string   `json:"note,omitempty"`
+
+	models []*regexp.Regexp
 }
 
 // Catalog is the whole data set, validated and indexed.
@@ -360,6 +366,22 @@ func (c *Catalog) Supports(f *Family, v version.Version) (bool, Fact) {
 		return false, f.Support[0].Fact
 	}
 	return false, Fact{}
+}
+
+// FamilyForModel finds the family of a unit from the model name or number a
+// management center reports ("Cisco Firepower 4115 Threat Defense",
+// "FPR-4115-K9"). Families are tried in catalog order, so the management
+// center, whose virtual model names mention a hypervisor too, comes first.
+func (c *Catalog) FamilyForModel(model string) (*Family, bool) {
+	for i := range c.Families {
+		f := &c.Families[i]
+		for _, re := range f.models {
+			if re.MatchString(model) {
+				return f, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // SupportSummary describes the supported range of a family for messages.

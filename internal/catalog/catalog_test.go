@@ -157,6 +157,7 @@ func TestOverlayErrors(t *testing.T) {
 		{`{"families": [{"id": "x", "name": "X", "product": "threat_defense", "support": [{"versions": ">= nope", "source": "s"}], "packages": [{"versions": ">= 7.0.0", "upgrade": "X-{version}.tar", "source": "s"}]}]}`, "needs {version} and {build}"},
 		{`{"released_before": [{"target": "7.9.0", "released_before": [{"from": "7.4.2", "to": "7.4.1"}], "source": "s"}]}`, "is after to"},
 		{`{"schema_version": 2}`, "schema_version 2 is not supported"},
+		{`{"families": [{"id": "y", "name": "Y", "product": "threat_defense", "models": ["Y(1"], "support": [{"versions": ">= 7.0.0", "source": "s"}], "packages": [{"versions": ">= 7.0.0", "upgrade": "Y-{version}-{build}.sh.REL.tar", "source": "s"}]}]}`, `models[0]: pattern "Y(1"`},
 	}
 	for _, tc := range cases {
 		_, err := WithOverlay([]byte(tc.overlay), "overlay.json")
@@ -248,5 +249,39 @@ func BenchmarkDefaultDecode(b *testing.B) {
 		if _, err := decode(embedded, "embedded"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestFamilyForModel(t *testing.T) {
+	c := mustDefault(t)
+	cases := map[string]string{
+		"Cisco Firepower 1120 Threat Defense":                              "firepower_1000",
+		"Cisco Firepower 1010 Threat Defense":                              "firepower_1000",
+		"Cisco Firepower 2130 Threat Defense":                              "firepower_2100",
+		"Cisco Firepower 4115 Threat Defense":                              "firepower_4100",
+		"FPR-4125-K9":                                                      "firepower_4100",
+		"Cisco Firepower 9000 Series SM-40 Threat Defense":                 "firepower_9300",
+		"FPR-C9300-AC":                                                     "firepower_9300",
+		"Cisco Secure Firewall 1210CE Threat Defense":                      "secure_firewall_1200",
+		"Cisco Secure Firewall 3130 Threat Defense":                        "secure_firewall_3100",
+		"Cisco Secure Firewall 3130 Threat Defense Multi-Instance Chassis": "secure_firewall_3100",
+		"Cisco Secure Firewall 4215 Threat Defense":                        "secure_firewall_4200",
+		"Cisco ISA3000 Threat Defense":                                     "isa_3000",
+		"Cisco ASA5516-X Threat Defense":                                   "asa_5500_x",
+		"Cisco Firepower Threat Defense for AWS":                           "threat_defense_virtual",
+		"Cisco Firepower Threat Defense for VMware":                        "threat_defense_virtual",
+		"Cisco Secure Firewall Threat Defense Virtual":                     "threat_defense_virtual",
+		"Cisco Secure Firewall Management Center 2700":                     "management_center",
+		"Cisco Secure Firewall Management Center for VMware":               "management_center",
+		"Cisco Firepower Management Center 4600":                           "management_center",
+	}
+	for model, want := range cases {
+		f, ok := c.FamilyForModel(model)
+		if !ok || f.ID != want {
+			t.Errorf("%q -> %v, want %s", model, f, want)
+		}
+	}
+	if f, ok := c.FamilyForModel("Cisco Catalyst 9800"); ok {
+		t.Errorf("unexpected family %s", f.ID)
 	}
 }

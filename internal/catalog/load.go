@@ -414,6 +414,15 @@ func (c *Catalog) index(name string) error {
 				p.add(where+".chassis_support", "only a family with a chassis kind can have chassis_support")
 			}
 		}
+		f.models = nil
+		for j, m := range f.Models {
+			re, err := regexp.Compile("(?i)" + m)
+			if err != nil {
+				p.add(fmt.Sprintf("%s.models[%d]", where, j), "pattern %q: %v", m, err)
+				continue
+			}
+			f.models = append(f.models, re)
+		}
 		if len(f.Packages) == 0 {
 			p.add(where+".packages", "at least one package naming entry is required")
 		}
