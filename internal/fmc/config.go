@@ -1,0 +1,410 @@
+package fmc
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New when the matching Config field is zero.
+const (
+	DefaultDomain            = "Global"
+	DefaultRequestsPerMinute = 120
+	DefaultRequestTimeout    = 2 * time.Minute
+	DefaultUserAgent         = "fmcupgrade-fmc-client"
+
+	// maxInFlight stays well below the 10 connections per client address
+	// the management center allows, so other tools keep working.
+	maxInFlight = 6
+
+	// GlobalDomainUUID is the fixed UUID of the Global domain on every
+	// management center.
+	GlobalDomainUUID = "e276abec-e0f2-11e3-8169-6d9ed49b625f"
+)
+
+// Logger receives progress and debug lines. Fields never carry credentials or
+// tokens.
+type Logger func(ctx context.Context, msg string, fields map[string]any)
+
+// RetryPolicy bounds the retries of one call. Zero fields take the defaults.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; default 6.
+	MaxAttempts int
+	// BaseDelay is the first backoff; it doubles per attempt. Default 1s.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff; default 30s.
+	MaxDelay time.Duration
+}
+
+// Config describes one management center connection.
+type Config struct {
+	// URL is the management center's base address, https://host[:port]. Plain
+	// http is accepted for a local simulator only: it sends the credentials
+	// unprotected, and the client logs a warning.
+	URL      string
+	Username string
+	Password string
+	// Domain is a domain name ("Global", "Global/Child", "Child") or UUID.
+	// Default Global, or the user's own domain when Global is not listed for
+	// the user.
+	Domain string
+
+	// CACertificatePEM holds the CA certificates (PEM) that sign the
+	// management center's certificate. When set, only these are trusted.
+	CACertificatePEM string
+	// Insecure turns off certificate verification; the client logs a warning.
+	Insecure bool
+
+	// RequestsPerMinute caps requests in any rolling minute. Default 120, the
+	// management center's limit; 7.4.1 and later may allow more.
+	RequestsPerMinute int
+	// RequestTimeout bounds one HTTP exchange. Default 2 minutes.
+	RequestTimeout time.Duration
+	Retry          RetryPolicy
+	UserAgent      string
+
+	// HTTPClient replaces the client's own HTTP client, TLS settings included.
+	HTTPClient *http.Client
+	// Transport replaces the transport of the client's own HTTP client, TLS
+	// settings included.
+	Transport http.RoundTripper
+
+	Logger Logger
+	// Now and Sleep replace the clock; Sleep must return early with ctx.Err()
+	// when ctx ends.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client talks to one management center. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	username   string
+	password   string
+	wantDomain string
+
+	http       *http.Client
+	limiter    *limiter
+	retry      RetryPolicy
+	reqTimeout time.Duration
+	userAgent  string
+	logger     Logger
+	now        func() time.Time
+	sleepFn    func(ctx context.Context, d time.Duration) error
+	// throttleBase is the first wait after a 429 without Retry-After.
+	throttleBase time.Duration
+
+	// inflight bounds concurrent requests. It is taken before the rate
+	// limiter so that a request the limiter lets go is sent at once rather
+	// than queued inside the transport, where it would start later than
+	// booked and crowd a later minute.
+	inflight chan struct{}
+
+	// authSem serialises logins and refreshes so concurrent callers share
+	// one; a channel rather than a mutex lets waiters give up with ctx.
+	authSem chan struct{}
+
+	mu      sync.Mutex
+	sess    *session
+	secrets []string // every credential and token this client has held
+}
+
+// New validates cfg and returns a client. It does not contact the server.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.URL) == "" {
+		return nil, errors.New("fmc: url is required")
+	}
+	base, err := url.Parse(strings.TrimSpace(cfg.URL))
+	if err != nil {
+		return nil, fmt.Errorf("fmc: url %q is not a valid URL: %v", redactURL(cfg.URL), err)
+	}
+	switch base.Scheme {
+	case "https", "http":
+	default:
+		return nil, fmt.Errorf("fmc: url %q must start with https:// (or http:// for a local simulator)", redactURL(cfg.URL))
+	}
+	if base.Host == "" {
+		return nil, fmt.Errorf("fmc: url %q has no host", redactURL(cfg.URL))
+	}
+	if base.User != nil {
+		return nil, errors.New("fmc: url must not carry credentials; use username and password")
+	}
+	if base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("fmc: url %q must not have a query or fragment", base.Redacted())
+	}
+	base.Path = strings.TrimRight(base.Path, "/")
+	base.RawPath = ""
+	if cfg.Username == "" {
+		return nil, errors.New("fmc: username is required")
+	}
+	if cfg.Password == "" {
+		return nil, errors.New("fmc: password is required")
+	}
+	if cfg.RequestsPerMinute < 0 {
+		return nil, fmt.Errorf("fmc: requests_per_minute must be positive, got %d", cfg.RequestsPerMinute)
+	}
+
+	c := &Client{
+		base:       base,
+		username:   cfg.Username,
+		password:   cfg.Password,
+		wantDomain: strings.TrimSpace(cfg.Domain),
+		retry:      cfg.Retry.withDefaults(),
+		reqTimeout: cfg.RequestTimeout,
+		userAgent:  cfg.UserAgent,
+		logger:     cfg.Logger,
+		now:        cfg.Now,
+		sleepFn:    cfg.Sleep,
+		authSem:    make(chan struct{}, 1),
+		inflight:   make(chan struct{}, maxInFlight),
+
+		throttleBase: throttleBase,
+	}
+	if c.reqTimeout <= 0 {
+		c.reqTimeout = DefaultRequestTimeout
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleepFn == nil {
+		c.sleepFn = sleepCtx
+	}
+	rpm := cfg.RequestsPerMinute
+	if rpm == 0 {
+		rpm = DefaultRequestsPerMinute
+	}
+	c.limiter = newLimiter(rpm, time.Minute+limiterGuard, limiterGuard/2)
+	c.addSecret(cfg.Password)
+
+	switch {
+	case cfg.HTTPClient != nil:
+		c.http = cfg.HTTPClient
+	default:
+		rt := cfg.Transport
+		if rt == nil {
+			tlsCfg, err := tlsConfig(cfg.CACertificatePEM, cfg.Insecure)
+			if err != nil {
+				return nil, err
+			}
+			t := newTransport()
+			t.TLSClientConfig = tlsCfg
+			t.MaxIdleConnsPerHost = maxInFlight
+			rt = t
+		}
+		c.http = &http.Client{
+			Transport: rt,
+			// A redirect would replay the token header to wherever it
+			// points; the API never redirects, so refuse.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+
+	ctx := context.Background()
+	if cfg.Insecure {
+		c.log(ctx, "fmc: TLS certificate verification is disabled (insecure = true); the management center's identity is not checked", map[string]any{"url": base.String()})
+	}
+	if base.Scheme == "http" {
+		c.log(ctx, "fmc: plain http sends credentials and tokens unencrypted; use it only with a local simulator", map[string]any{"url": base.String()})
+	}
+	return c, nil
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 6
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = time.Second
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	return p
+}
+
+// backoff is the capped exponential delay before attempt+1, with jitter so
+// that parallel callers do not retry in lockstep.
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < attempt && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	if d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// tlsConfig builds the client TLS settings: verified by default, trusting
+// only caPEM when given.
+func tlsConfig(caPEM string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if strings.TrimSpace(caPEM) != "" {
+		pool, err := parseCAPEM(caPEM)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	if insecure {
+		// An explicit opt-in that New warns about.
+		cfg.InsecureSkipVerify = true
+	}
+	return cfg, nil
+}
+
+// parseCAPEM reads every certificate in pem text and says which block is
+// wrong, since x509.CertPool.AppendCertsFromPEM only answers yes or no.
+func parseCAPEM(text string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	rest := []byte(text)
+	n := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		n++
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("fmc: ca_certificate: PEM block %d is a %q, want CERTIFICATE", n, block.Type)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("fmc: ca_certificate: PEM block %d: %v", n, err)
+		}
+		pool.AddCert(cert)
+	}
+	if n == 0 {
+		return nil, errors.New("fmc: ca_certificate holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)")
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, fmt.Errorf("fmc: ca_certificate: unexpected text after PEM block %d", n)
+	}
+	return pool, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	return c.sleepFn(ctx, d)
+}
+
+func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
+	if c.logger == nil {
+		return
+	}
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			fields[k] = c.scrub(s)
+		}
+	}
+	c.logger(ctx, c.scrub(msg), fields)
+}
+
+// addSecret remembers a credential so scrub can remove it from any text the
+// server echoes back. The list is bounded: tokens are replaced every few
+// minutes of a long run.
+func (c *Client) addSecret(s string) {
+	if len(s) < 4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.secrets = append(c.secrets, s)
+	const keep = 64
+	if len(c.secrets) > keep {
+		// The password (first) always stays.
+		c.secrets = append(c.secrets[:1], c.secrets[len(c.secrets)-keep+1:]...)
+	}
+}
+
+func (c *Client) scrub(s string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, sec := range c.secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+// redactURL hides credentials in a URL the user typed, also when it does not
+// parse.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+			return raw[:scheme+3] + "xxxxx" + raw[at:]
+		}
+	}
+	return raw
+}
+
+// notSent reports whether err happened before any byte of the request could
+// reach the server, so that even a state-changing request may be sent again.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// certificateError reports TLS verification failures: retrying cannot fix
+// them, and the message should point at ca_certificate.
+func certificateError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
+}
+
+// newTransport starts from Go's default transport (proxy from the
+// environment, dial and handshake timeouts, keep-alives).
+func newTransport() *http.Transport {
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		return dt.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
+}

@@ -1,0 +1,536 @@
+package fxos
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New when the matching Config field is zero.
+const (
+	DefaultRequestTimeout = time.Minute
+	DefaultUserAgent      = "fmcupgrade-fxos-client"
+
+	maxBody = 32 << 20
+)
+
+// Logger receives progress and debug lines. Fields never carry credentials,
+// tokens or download passwords.
+type Logger func(ctx context.Context, msg string, fields map[string]any)
+
+// RetryPolicy bounds the retries of one call. Zero fields take the defaults.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; default 6.
+	MaxAttempts int
+	// BaseDelay is the first backoff; it doubles per attempt. Default 2s.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff; default 30s.
+	MaxDelay time.Duration
+}
+
+// Config describes one chassis manager connection.
+type Config struct {
+	// URL is the chassis manager's address, https://host[:port]. Plain http
+	// is accepted for a local simulator only, with a logged warning.
+	URL      string
+	Username string
+	Password string
+
+	// CACertificatePEM holds the CA certificates (PEM) that sign the chassis
+	// manager's certificate. When set, only these are trusted.
+	CACertificatePEM string
+	// Insecure turns off certificate verification; the client logs a warning.
+	Insecure bool
+
+	// RequestTimeout bounds one HTTP exchange. Default 1 minute.
+	RequestTimeout time.Duration
+	Retry          RetryPolicy
+	UserAgent      string
+
+	// HTTPClient replaces the client's own HTTP client, TLS settings included.
+	HTTPClient *http.Client
+	// Transport replaces the transport of the client's own HTTP client, TLS
+	// settings included.
+	Transport http.RoundTripper
+
+	Logger Logger
+	// Now and Sleep replace the clock; Sleep must return early with ctx.Err()
+	// when ctx ends.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client talks to one chassis manager. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	username   string
+	password   string
+	http       *http.Client
+	retry      RetryPolicy
+	reqTimeout time.Duration
+	userAgent  string
+	logger     Logger
+	now        func() time.Time
+	sleepFn    func(ctx context.Context, d time.Duration) error
+
+	// authSem serialises logins so concurrent callers share one; a channel
+	// lets waiters give up with ctx.
+	authSem chan struct{}
+
+	mu      sync.Mutex
+	token   string
+	gen     uint64
+	secrets []string
+}
+
+// New validates cfg and returns a client. It does not contact the chassis.
+func New(cfg Config) (*Client, error) {
+	raw := strings.TrimSpace(cfg.URL)
+	if raw == "" {
+		return nil, errors.New("fxos: url is required")
+	}
+	base, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("fxos: url %q is not a valid URL: %v", redactURL(raw), err)
+	}
+	switch {
+	case base.Scheme != "https" && base.Scheme != "http":
+		return nil, fmt.Errorf("fxos: url %q must start with https:// (or http:// for a local simulator)", redactURL(raw))
+	case base.Host == "":
+		return nil, fmt.Errorf("fxos: url %q has no host", redactURL(raw))
+	case base.User != nil:
+		return nil, errors.New("fxos: url must not carry credentials; use username and password")
+	case base.RawQuery != "" || base.Fragment != "":
+		return nil, fmt.Errorf("fxos: url %q must not have a query or fragment", base.Redacted())
+	case cfg.Username == "":
+		return nil, errors.New("fxos: username is required")
+	case cfg.Password == "":
+		return nil, errors.New("fxos: password is required")
+	}
+	base.Path = strings.TrimSuffix(strings.TrimRight(base.Path, "/"), "/api")
+	base.RawPath = ""
+
+	c := &Client{
+		base:       base,
+		username:   cfg.Username,
+		password:   cfg.Password,
+		retry:      cfg.Retry.withDefaults(),
+		reqTimeout: cfg.RequestTimeout,
+		userAgent:  cfg.UserAgent,
+		logger:     cfg.Logger,
+		now:        cfg.Now,
+		sleepFn:    cfg.Sleep,
+		authSem:    make(chan struct{}, 1),
+	}
+	if c.reqTimeout <= 0 {
+		c.reqTimeout = DefaultRequestTimeout
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleepFn == nil {
+		c.sleepFn = sleepCtx
+	}
+	c.addSecret(cfg.Password)
+
+	switch {
+	case cfg.HTTPClient != nil:
+		c.http = cfg.HTTPClient
+	default:
+		rt := cfg.Transport
+		if rt == nil {
+			tlsCfg, err := tlsConfig(cfg.CACertificatePEM, cfg.Insecure)
+			if err != nil {
+				return nil, err
+			}
+			t := newTransport()
+			t.TLSClientConfig = tlsCfg
+			t.MaxIdleConnsPerHost = 4
+			rt = t
+		}
+		c.http = &http.Client{
+			Transport: rt,
+			// A redirect would replay the token to wherever it points.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+
+	ctx := context.Background()
+	if cfg.Insecure {
+		c.log(ctx, "fxos: TLS certificate verification is disabled (insecure = true); the chassis manager's identity is not checked", map[string]any{"url": base.String()})
+	}
+	if base.Scheme == "http" {
+		c.log(ctx, "fxos: plain http sends credentials and tokens unencrypted; use it only with a local simulator", map[string]any{"url": base.String()})
+	}
+	return c, nil
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 6
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = 2 * time.Second
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	return p
+}
+
+// backoff is the capped exponential delay before attempt+1, with jitter.
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < attempt && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	if d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func tlsConfig(caPEM string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if strings.TrimSpace(caPEM) != "" {
+		pool, err := parseCAPEM(caPEM)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	if insecure {
+		// An explicit opt-in that New warns about.
+		cfg.InsecureSkipVerify = true
+	}
+	return cfg, nil
+}
+
+// parseCAPEM reads every certificate and says which block is wrong.
+func parseCAPEM(text string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	rest := []byte(text)
+	n := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		n++
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("fxos: ca_certificate: PEM block %d is a %q, want CERTIFICATE", n, block.Type)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("fxos: ca_certificate: PEM block %d: %v", n, err)
+		}
+		pool.AddCert(cert)
+	}
+	if n == 0 {
+		return nil, errors.New("fxos: ca_certificate holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)")
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, fmt.Errorf("fxos: ca_certificate: unexpected text after PEM block %d", n)
+	}
+	return pool, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	return c.sleepFn(ctx, d)
+}
+
+func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
+	if c.logger == nil {
+		return
+	}
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			fields[k] = c.scrub(s)
+		}
+	}
+	c.logger(ctx, c.scrub(msg), fields)
+}
+
+// addSecret remembers a credential so scrub can remove it from any text the
+// chassis echoes back.
+func (c *Client) addSecret(s string) {
+	if len(s) < 4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, have := range c.secrets {
+		if have == s {
+			return
+		}
+	}
+	c.secrets = append(c.secrets, s)
+	const keep = 64
+	if len(c.secrets) > keep {
+		c.secrets = append(c.secrets[:1], c.secrets[len(c.secrets)-keep+1:]...)
+	}
+}
+
+func (c *Client) scrub(s string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, sec := range c.secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+			return raw[:scheme+3] + "xxxxx" + raw[at:]
+		}
+	}
+	return raw
+}
+
+// call is one API request before it is sent.
+type call struct {
+	method string
+	path   string // absolute, beginning with /api
+	query  url.Values
+	body   any
+	// mutating marks a request that must not be repeated when its outcome
+	// is unknown.
+	mutating bool
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+// do sends cl with the session token, retrying what is safe to retry, logs
+// in again once when the session is gone, and decodes a 2xx answer into out.
+func (c *Client) do(ctx context.Context, cl *call, out any) error {
+	var payload []byte
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil {
+			return fmt.Errorf("fxos: %s %s: %w", cl.method, cl.path, err)
+		}
+		payload = b
+	}
+	relogged := false
+	for {
+		tok, gen, err := c.session(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := c.exchange(ctx, cl, payload, func(h http.Header) { h.Set("TOKEN", tok) })
+		if err != nil {
+			return err
+		}
+		if sessionLost(res) && !relogged {
+			// The session ended (idle timeout, reboot, clock change); nothing
+			// was done, so the request may be repeated whatever it is.
+			relogged = true
+			c.log(ctx, "fxos: session ended; logging in again", map[string]any{"method": cl.method, "path": cl.path})
+			if err := c.relogin(ctx, gen); err != nil {
+				return err
+			}
+			continue
+		}
+		if res.status < 200 || res.status > 299 {
+			return c.apiError(cl, res)
+		}
+		if out == nil || len(bytes.TrimSpace(res.body)) == 0 {
+			return nil
+		}
+		if err := json.Unmarshal(res.body, out); err != nil {
+			return fmt.Errorf("fxos: %s %s: cannot read the answer: %w", cl.method, cl.path, err)
+		}
+		return nil
+	}
+}
+
+// exchange sends cl until it gets an answer worth returning. Reads are
+// retried after connection failures, 5xx answers and backend errors (code
+// 101); a state-changing request whose outcome is unknown gives
+// *AmbiguousError.
+func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setHeaders func(http.Header)) (*response, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := c.send(ctx, cl, payload, setHeaders)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				if cl.mutating && !notSent(err) && !errors.Is(err, errNotSent) {
+					// Cancelled while the request was on the wire.
+					return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
+				}
+				return nil, ctxErr
+			}
+			if certificateError(err) {
+				return nil, fmt.Errorf("fxos: %s: the chassis manager's TLS certificate is not trusted: %w; set the chassis CA certificate (or insecure = true to skip the check)", c.base.Host, err)
+			}
+			if cl.mutating && !notSent(err) {
+				return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
+			}
+			if attempt >= c.retry.MaxAttempts {
+				return nil, &UnreachableError{Host: c.base.Host, Attempts: attempt, Cause: err}
+			}
+			if err := c.backoff(ctx, cl, attempt, "connection error", errorText(err)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		retryable := res.status >= 500 && res.status != 555
+		if !retryable && res.status == http.StatusBadRequest {
+			retryable = parseErrorBody(res.body).Code == codeBackend
+		}
+		if !retryable {
+			return res, nil
+		}
+		if cl.mutating {
+			return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: c.apiError(cl, res)}
+		}
+		if attempt >= c.retry.MaxAttempts {
+			return res, nil
+		}
+		if err := c.backoff(ctx, cl, attempt, "chassis manager error", fmt.Sprint(res.status)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (c *Client) backoff(ctx context.Context, cl *call, attempt int, reason, detail string) error {
+	d := c.retry.backoff(attempt)
+	c.log(ctx, "fxos: retrying after "+reason, map[string]any{
+		"method": cl.method, "path": cl.path, "attempt": attempt, "wait_ms": d.Milliseconds(), "detail": detail,
+	})
+	return c.sleep(ctx, d)
+}
+
+// errNotSent marks a request that never left because its caller had
+// already given up.
+var errNotSent = errors.New("fxos: not sent")
+
+func (c *Client) send(ctx context.Context, cl *call, payload []byte, setHeaders func(http.Header)) (*response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNotSent, err)
+	}
+	actx, cancel := context.WithTimeout(ctx, c.reqTimeout)
+	defer cancel()
+	u := *c.base
+	u.Path = c.base.Path + cl.path
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if setHeaders != nil {
+		setHeaders(req.Header)
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log(ctx, "fxos: request failed", map[string]any{"method": cl.method, "path": cl.path, "error": errorText(err)})
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxBody {
+		return nil, fmt.Errorf("fxos: %s %s: answer larger than %d MiB", cl.method, cl.path, maxBody>>20)
+	}
+	c.log(ctx, "fxos: request", map[string]any{"method": cl.method, "path": cl.path, "status": resp.StatusCode, "elapsed_ms": time.Since(start).Milliseconds()})
+	return &response{status: resp.StatusCode, body: b}, nil
+}
+
+// notSent reports errors raised before the request could reach the chassis.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+func certificateError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
+}
+
+func errorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// newTransport starts from Go's default transport (proxy from the
+// environment, dial and handshake timeouts, keep-alives).
+func newTransport() *http.Transport {
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		return dt.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
+}
