@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/planner"
 )
 
@@ -47,6 +48,20 @@ func (d *catalogDataSource) catalog(diags *diag.Diagnostics) *catalog.Catalog {
 		return nil
 	}
 	return d.data.Catalog
+}
+
+// fmc returns the management center client, or reports why there is none.
+func (d *catalogDataSource) fmc(diags *diag.Diagnostics) *fmc.Client {
+	switch {
+	case d.data == nil:
+		diags.AddError("Management center connection not known yet",
+			"The provider configuration is not known yet, so the management center cannot be read during this plan.")
+	case d.data.FMC == nil:
+		diags.AddError("No management center connection", d.data.NoFMC)
+	default:
+		return d.data.FMC
+	}
+	return nil
 }
 
 // addPlannerError reports err on the attribute the planner blames, so the

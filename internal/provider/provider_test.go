@@ -77,12 +77,25 @@ func TestProviderSchemaValid(t *testing.T) {
 // configure runs the provider's Configure with catalog_file set to v.
 func configure(t *testing.T, v tftypes.Value) *provider.ConfigureResponse {
 	t.Helper()
+	return configureWith(t, map[string]tftypes.Value{"catalog_file": v})
+}
+
+// configureWith runs Configure with the given arguments, the rest null.
+func configureWith(t *testing.T, args map[string]tftypes.Value) *provider.ConfigureResponse {
+	t.Helper()
 	ctx := context.Background()
 	p := New("test")()
 	var sresp provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
-	raw := tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"catalog_file": tftypes.String}},
-		map[string]tftypes.Value{"catalog_file": v})
+	typ := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+		if v, ok := args[name]; ok {
+			vals[name] = v
+		}
+	}
+	raw := tftypes.NewValue(typ, vals)
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: sresp.Schema, Raw: raw}}, resp)
 	return resp
