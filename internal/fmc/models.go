@@ -170,6 +170,9 @@ type DeviceMetadata struct {
 	DeviceSerialNumber string            `json:"deviceSerialNumber"`
 	IsSnort3           Bool              `json:"isSnort3"`
 	Domain             Reference         `json:"domain"`
+	// Task names the task operating on the device (copy, readiness check,
+	// upgrade) while one is queued or running.
+	Task *Reference `json:"task,omitempty"`
 }
 
 // ContainerDetails says which HA pair or cluster a device belongs to and its

@@ -345,3 +345,33 @@ func registrationUnsupported(ae *APIError) bool {
 	}
 	return false
 }
+
+// UpgradeStartedCheck is the IdempotencyCheck for an upgrade request whose
+// answer was lost: the request took effect when any target device now
+// carries a task (metadata.task) or every target already runs version.
+// Device records are read in bulk, so the check costs one request per 100
+// devices.
+func (c *Client) UpgradeStartedCheck(deviceIDs []string, version string) IdempotencyCheck {
+	return func(ctx context.Context) (*StartedTask, bool, error) {
+		devs, err := c.DevicesByID(ctx, deviceIDs...)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(devs) != len(deviceIDs) {
+			return nil, false, fmt.Errorf("fmc: read %d of %d target devices while checking whether the upgrade started", len(devs), len(deviceIDs))
+		}
+		atTarget := 0
+		for _, d := range devs {
+			if t := d.Metadata.Task; t != nil && t.ID != "" {
+				return &StartedTask{ID: t.ID, Name: t.Name}, true, nil
+			}
+			// sw_version may carry a build ("7.4.2-172", "7.4.2 (build 172)").
+			if f := strings.Fields(d.SWVersion); len(f) > 0 {
+				if number, _, _ := strings.Cut(f[0], "-"); number == version {
+					atTarget++
+				}
+			}
+		}
+		return nil, atTarget == len(devs), nil
+	}
+}

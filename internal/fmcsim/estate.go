@@ -102,6 +102,17 @@ type deviceState struct {
 	disconnects   int    // active disconnect fault windows
 }
 
+// activeTask is the task queued or running on the unit, if any.
+func (d *deviceState) activeTask() *taskState {
+	switch {
+	case d.op != nil && d.op.task != nil:
+		return d.op.task
+	case d.reserved != nil:
+		return d.reserved
+	}
+	return nil
+}
+
 func (d *deviceState) connected() bool {
 	return d.adminConnected && !d.rebooting && d.disconnects == 0 && (d.chassis == nil || !d.chassis.down())
 }

@@ -136,6 +136,11 @@ type deviceMetadata struct {
 	DeviceSerialNumber string            `json:"deviceSerialNumber,omitempty"`
 	IsSnort3           bool              `json:"isSnort3"`
 	Domain             *domainJSON       `json:"domain,omitempty"`
+	// Task is the task operating on the unit (copy, readiness check,
+	// upgrade), present while one is queued or running. The Swagger model
+	// lists metadata.task; that the management center fills it for
+	// upgrades is inferred.
+	Task *ref `json:"task,omitempty"`
 }
 
 // containerDetails role and status follow the Cisco Terraform provider's
@@ -204,6 +209,9 @@ func (srv *Server) deviceJSON(r *http.Request, d *deviceState, expanded bool) de
 	case d.cluster != nil:
 		m.IsPartOfContainer = true
 		m.ContainerDetails = &containerDetails{ID: d.cluster.id, Type: "DeviceCluster", Name: d.cluster.name, Role: d.role(), Status: clusterUnitStatus(d)}
+	}
+	if t := d.activeTask(); t != nil {
+		m.Task = &ref{ID: t.id, Type: "Task", Name: t.name}
 	}
 	if c := d.chassis; c != nil {
 		m.IsMultiInstance = c.kind == catalog.ChassisMultiInstance
