@@ -170,16 +170,16 @@ func TestProviderConfigureConnection(t *testing.T) {
 		if resp.Diagnostics.HasError() || len(resp.Diagnostics.Warnings()) != 1 {
 			t.Fatalf("want one warning (insecure), got %v", resp.Diagnostics)
 		}
-		data := resp.DataSourceData.(*providerData)
-		if data.FMC == nil || data.PollInterval != defaultPollInterval {
+		data, ok := resp.DataSourceData.(*providerData)
+		if !ok || data.FMC == nil || data.PollInterval != defaultPollInterval {
 			t.Fatalf("data = %+v", data)
 		}
 	})
 
 	t.Run("unknown connection waits", func(t *testing.T) {
 		resp := configureWith(t, map[string]tftypes.Value{"url": tftypes.NewValue(tftypes.String, tftypes.UnknownValue)})
-		data := resp.DataSourceData.(*providerData)
-		if resp.Diagnostics.HasError() || data.FMC != nil || !strings.Contains(data.NoFMC, "not known until apply") {
+		data, ok := resp.DataSourceData.(*providerData)
+		if !ok || resp.Diagnostics.HasError() || data.FMC != nil || !strings.Contains(data.NoFMC, "not known until apply") {
 			t.Fatalf("got %v, %+v", resp.Diagnostics, data)
 		}
 	})

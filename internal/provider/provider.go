@@ -175,7 +175,7 @@ func (p *fmcupgradeProvider) Configure(ctx context.Context, req provider.Configu
 	}
 
 	data := &providerData{Catalog: cat}
-	p.configureFMC(ctx, cfg, data, resp)
+	p.configureFMC(cfg, data, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -186,7 +186,7 @@ func (p *fmcupgradeProvider) Configure(ctx context.Context, req provider.Configu
 // configureFMC builds the management center client when a connection is
 // configured. It never contacts the management center: only the live data
 // sources and resources do, when they are read.
-func (p *fmcupgradeProvider) configureFMC(ctx context.Context, cfg providerModel, data *providerData, resp *provider.ConfigureResponse) {
+func (p *fmcupgradeProvider) configureFMC(cfg providerModel, data *providerData, resp *provider.ConfigureResponse) {
 	data.PollInterval = defaultPollInterval
 	if !cfg.PollInterval.IsNull() && !cfg.PollInterval.IsUnknown() {
 		d, err := time.ParseDuration(cfg.PollInterval.ValueString())
