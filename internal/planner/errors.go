@@ -1,7 +1,8 @@
 // Package planner computes upgrade decisions from the catalog: upgrade
-// paths, package file names and, later, whole-estate plans. It is pure: no
-// I/O, no clocks, no Terraform. Every decision names the rule of the product
-// brief it follows (PATH-1, PKG-1, ...), and so does every refusal.
+// paths, package file names and whole-estate plans (PlanEstate, checked by
+// CheckPlan). It is pure: no I/O, no clocks, no Terraform. Every decision
+// names the rule of the product brief it follows (PATH-1, PKG-1, ...), and
+// so does every refusal.
 package planner
 
 import (
