@@ -264,6 +264,7 @@ func (p *fmcupgradeProvider) DataSources(_ context.Context) []func() datasource.
 		NewPackageFilenameDataSource,
 		NewReleasesDataSource,
 		NewInventoryDataSource,
+		NewUpgradePlanDataSource,
 	}
 }
 
