@@ -265,6 +265,7 @@ func (p *fmcupgradeProvider) DataSources(_ context.Context) []func() datasource.
 		NewReleasesDataSource,
 		NewInventoryDataSource,
 		NewUpgradePlanDataSource,
+		NewReadinessDataSource,
 	}
 }
 
