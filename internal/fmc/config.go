@@ -2,18 +2,15 @@ package fmc
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 // Defaults applied by New when the matching Config field is zero.
@@ -116,7 +113,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	sess    *session
-	secrets []string // every credential and token this client has held
+	secrets httpx.Secrets // every credential and token this client has held
 }
 
 // New validates cfg and returns a client. It does not contact the server.
@@ -126,15 +123,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	base, err := url.Parse(strings.TrimSpace(cfg.URL))
 	if err != nil {
-		return nil, fmt.Errorf("fmc: url %q is not a valid URL: %v", redactURL(cfg.URL), err)
+		return nil, fmt.Errorf("fmc: url %q is not a valid URL: %v", httpx.RedactURL(cfg.URL), err)
 	}
 	switch base.Scheme {
 	case "https", "http":
 	default:
-		return nil, fmt.Errorf("fmc: url %q must start with https:// (or http:// for a local simulator)", redactURL(cfg.URL))
+		return nil, fmt.Errorf("fmc: url %q must start with https:// (or http:// for a local simulator)", httpx.RedactURL(cfg.URL))
 	}
 	if base.Host == "" {
-		return nil, fmt.Errorf("fmc: url %q has no host", redactURL(cfg.URL))
+		return nil, fmt.Errorf("fmc: url %q has no host", httpx.RedactURL(cfg.URL))
 	}
 	if base.User != nil {
 		return nil, errors.New("fmc: url must not carry credentials; use username and password")
@@ -180,7 +177,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleepFn == nil {
-		c.sleepFn = sleepCtx
+		c.sleepFn = httpx.SleepCtx
 	}
 	rpm := cfg.RequestsPerMinute
 	if rpm == 0 {
@@ -195,11 +192,11 @@ func New(cfg Config) (*Client, error) {
 	default:
 		rt := cfg.Transport
 		if rt == nil {
-			tlsCfg, err := tlsConfig(cfg.CACertificatePEM, cfg.Insecure)
+			tlsCfg, err := httpx.TLSConfig("fmc: ca_certificate", cfg.CACertificatePEM, cfg.Insecure)
 			if err != nil {
 				return nil, err
 			}
-			t := newTransport()
+			t := httpx.NewTransport()
 			t.TLSClientConfig = tlsCfg
 			t.MaxIdleConnsPerHost = maxInFlight
 			rt = t
@@ -238,81 +235,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff is the capped exponential delay before attempt+1, with jitter so
-// that parallel callers do not retry in lockstep.
+// backoff is the capped exponential delay before attempt+1, with jitter.
 func (p RetryPolicy) backoff(attempt int) time.Duration {
-	d := p.BaseDelay
-	for i := 1; i < attempt && d < p.MaxDelay; i++ {
-		d *= 2
-	}
-	if d > p.MaxDelay {
-		d = p.MaxDelay
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-// tlsConfig builds the client TLS settings: verified by default, trusting
-// only caPEM when given.
-func tlsConfig(caPEM string, insecure bool) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if strings.TrimSpace(caPEM) != "" {
-		pool, err := parseCAPEM(caPEM)
-		if err != nil {
-			return nil, err
-		}
-		cfg.RootCAs = pool
-	}
-	if insecure {
-		// An explicit opt-in that New warns about.
-		cfg.InsecureSkipVerify = true
-	}
-	return cfg, nil
-}
-
-// parseCAPEM reads every certificate in pem text and says which block is
-// wrong, since x509.CertPool.AppendCertsFromPEM only answers yes or no.
-func parseCAPEM(text string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	rest := []byte(text)
-	n := 0
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		n++
-		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("fmc: ca_certificate: PEM block %d is a %q, want CERTIFICATE", n, block.Type)
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("fmc: ca_certificate: PEM block %d: %v", n, err)
-		}
-		pool.AddCert(cert)
-	}
-	if n == 0 {
-		return nil, errors.New("fmc: ca_certificate holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)")
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return nil, fmt.Errorf("fmc: ca_certificate: unexpected text after PEM block %d", n)
-	}
-	return pool, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return httpx.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(attempt)
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
@@ -338,73 +263,7 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 }
 
 // addSecret remembers a credential so scrub can remove it from any text the
-// server echoes back. The list is bounded: tokens are replaced every few
-// minutes of a long run.
-func (c *Client) addSecret(s string) {
-	if len(s) < 4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.secrets = append(c.secrets, s)
-	const keep = 64
-	if len(c.secrets) > keep {
-		// The password (first) always stays.
-		c.secrets = append(c.secrets[:1], c.secrets[len(c.secrets)-keep+1:]...)
-	}
-}
+// server echoes back.
+func (c *Client) addSecret(secret string) { c.secrets.Add(secret) }
 
-func (c *Client) scrub(s string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, sec := range c.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
-}
-
-// redactURL hides credentials in a URL the user typed, also when it does not
-// parse.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	if at := strings.LastIndex(raw, "@"); at >= 0 {
-		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-			return raw[:scheme+3] + "xxxxx" + raw[at:]
-		}
-	}
-	return raw
-}
-
-// notSent reports whether err happened before any byte of the request could
-// reach the server, so that even a state-changing request may be sent again.
-func notSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
-}
-
-// certificateError reports TLS verification failures: retrying cannot fix
-// them, and the message should point at ca_certificate.
-func certificateError(err error) bool {
-	var verr *tls.CertificateVerificationError
-	var uerr x509.UnknownAuthorityError
-	var herr x509.HostnameError
-	var cerr x509.CertificateInvalidError
-	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
-}
-
-// newTransport starts from Go's default transport (proxy from the
-// environment, dial and handshake timeouts, keep-alives).
-func newTransport() *http.Transport {
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		return dt.Clone()
-	}
-	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
-}
+func (c *Client) scrub(text string) string { return c.secrets.Scrub(text) }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 const (
@@ -161,16 +163,16 @@ func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setAuth
 		res, err := c.send(ctx, cl, payload, setAuth)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				if cl.mutating && !notSent(err) && !errors.Is(err, errLimiterWait) {
+				if cl.mutating && !httpx.NotSent(err) && !errors.Is(err, errLimiterWait) {
 					// Cancelled while the request was on the wire.
 					return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
 				}
 				return nil, ctxErr
 			}
-			if certificateError(err) {
+			if httpx.CertificateError(err) {
 				return nil, fmt.Errorf("fmc: %s: the management center's TLS certificate is not trusted: %w; set ca_certificate to the CA that signed it (or insecure = true to skip the check)", c.base.Host, err)
 			}
-			if cl.mutating && !notSent(err) {
+			if cl.mutating && !httpx.NotSent(err) {
 				return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
 			}
 			if attempt >= c.retry.MaxAttempts {

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 // maxInWindow returns the most request times found in any window of length
@@ -75,13 +77,13 @@ func TestLimiterRebooksAfterLateWake(t *testing.T) {
 
 func TestLimiterHonoursContext(t *testing.T) {
 	l := newLimiter(1, time.Minute, time.Second)
-	if err := l.wait(context.Background(), time.Now, sleepCtx); err != nil {
+	if err := l.wait(context.Background(), time.Now, httpx.SleepCtx); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := l.wait(ctx, time.Now, sleepCtx)
+	err := l.wait(ctx, time.Now, httpx.SleepCtx)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Fatalf("wait = %v after %v, want a prompt deadline error", err, time.Since(start))
 	}

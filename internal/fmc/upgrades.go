@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 const (
@@ -275,15 +277,15 @@ func (e *PackageRegistrationError) Unwrap() error {
 func (c *Client) RegisterPackageURL(ctx context.Context, packageURL, caCertsPEM string) (*PackageRegistration, error) {
 	u, err := url.Parse(strings.TrimSpace(packageURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("fmc: package url %q must be an http:// or https:// URL with a host", redactURL(packageURL))
+		return nil, fmt.Errorf("fmc: package url %q must be an http:// or https:// URL with a host", httpx.RedactURL(packageURL))
 	}
 	file := path.Base(u.Path)
 	if file == "" || file == "/" || file == "." {
 		return nil, fmt.Errorf("fmc: package url %q does not end in a file name", u.Redacted())
 	}
 	if strings.TrimSpace(caCertsPEM) != "" {
-		if _, err := parseCAPEM(caCertsPEM); err != nil {
-			return nil, fmt.Errorf("%s (the package server's CA certificates)", strings.Replace(err.Error(), "ca_certificate", "ca_certificates", 1))
+		if _, err := httpx.ParseCAPEM("fmc: ca_certificates", caCertsPEM); err != nil {
+			return nil, fmt.Errorf("%w (the package server's CA certificates)", err)
 		}
 	}
 	body := map[string]any{

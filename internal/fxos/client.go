@@ -3,20 +3,17 @@ package fxos
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 // Defaults applied by New when the matching Config field is zero.
@@ -93,7 +90,7 @@ type Client struct {
 	mu      sync.Mutex
 	token   string
 	gen     uint64
-	secrets []string
+	secrets httpx.Secrets // every credential and token this client has held
 }
 
 // New validates cfg and returns a client. It does not contact the chassis.
@@ -104,13 +101,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	base, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("fxos: url %q is not a valid URL: %v", redactURL(raw), err)
+		return nil, fmt.Errorf("fxos: url %q is not a valid URL: %v", httpx.RedactURL(raw), err)
 	}
 	switch {
 	case base.Scheme != "https" && base.Scheme != "http":
-		return nil, fmt.Errorf("fxos: url %q must start with https:// (or http:// for a local simulator)", redactURL(raw))
+		return nil, fmt.Errorf("fxos: url %q must start with https:// (or http:// for a local simulator)", httpx.RedactURL(raw))
 	case base.Host == "":
-		return nil, fmt.Errorf("fxos: url %q has no host", redactURL(raw))
+		return nil, fmt.Errorf("fxos: url %q has no host", httpx.RedactURL(raw))
 	case base.User != nil:
 		return nil, errors.New("fxos: url must not carry credentials; use username and password")
 	case base.RawQuery != "" || base.Fragment != "":
@@ -145,7 +142,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleepFn == nil {
-		c.sleepFn = sleepCtx
+		c.sleepFn = httpx.SleepCtx
 	}
 	c.addSecret(cfg.Password)
 
@@ -155,11 +152,11 @@ func New(cfg Config) (*Client, error) {
 	default:
 		rt := cfg.Transport
 		if rt == nil {
-			tlsCfg, err := tlsConfig(cfg.CACertificatePEM, cfg.Insecure)
+			tlsCfg, err := httpx.TLSConfig("fxos: ca_certificate", cfg.CACertificatePEM, cfg.Insecure)
 			if err != nil {
 				return nil, err
 			}
-			t := newTransport()
+			t := httpx.NewTransport()
 			t.TLSClientConfig = tlsCfg
 			t.MaxIdleConnsPerHost = 4
 			rt = t
@@ -199,75 +196,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 // backoff is the capped exponential delay before attempt+1, with jitter.
 func (p RetryPolicy) backoff(attempt int) time.Duration {
-	d := p.BaseDelay
-	for i := 1; i < attempt && d < p.MaxDelay; i++ {
-		d *= 2
-	}
-	if d > p.MaxDelay {
-		d = p.MaxDelay
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-func tlsConfig(caPEM string, insecure bool) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if strings.TrimSpace(caPEM) != "" {
-		pool, err := parseCAPEM(caPEM)
-		if err != nil {
-			return nil, err
-		}
-		cfg.RootCAs = pool
-	}
-	if insecure {
-		// An explicit opt-in that New warns about.
-		cfg.InsecureSkipVerify = true
-	}
-	return cfg, nil
-}
-
-// parseCAPEM reads every certificate and says which block is wrong.
-func parseCAPEM(text string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	rest := []byte(text)
-	n := 0
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		n++
-		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("fxos: ca_certificate: PEM block %d is a %q, want CERTIFICATE", n, block.Type)
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("fxos: ca_certificate: PEM block %d: %v", n, err)
-		}
-		pool.AddCert(cert)
-	}
-	if n == 0 {
-		return nil, errors.New("fxos: ca_certificate holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)")
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return nil, fmt.Errorf("fxos: ca_certificate: unexpected text after PEM block %d", n)
-	}
-	return pool, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return httpx.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(attempt)
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
@@ -293,47 +222,10 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 }
 
 // addSecret remembers a credential so scrub can remove it from any text the
-// chassis echoes back.
-func (c *Client) addSecret(s string) {
-	if len(s) < 4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, have := range c.secrets {
-		if have == s {
-			return
-		}
-	}
-	c.secrets = append(c.secrets, s)
-	const keep = 64
-	if len(c.secrets) > keep {
-		c.secrets = append(c.secrets[:1], c.secrets[len(c.secrets)-keep+1:]...)
-	}
-}
+// server echoes back.
+func (c *Client) addSecret(secret string) { c.secrets.Add(secret) }
 
-func (c *Client) scrub(s string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, sec := range c.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
-}
-
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	if at := strings.LastIndex(raw, "@"); at >= 0 {
-		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-			return raw[:scheme+3] + "xxxxx" + raw[at:]
-		}
-	}
-	return raw
-}
+func (c *Client) scrub(text string) string { return c.secrets.Scrub(text) }
 
 // call is one API request before it is sent.
 type call struct {
@@ -404,16 +296,16 @@ func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setHead
 		res, err := c.send(ctx, cl, payload, setHeaders)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				if cl.mutating && !notSent(err) && !errors.Is(err, errNotSent) {
+				if cl.mutating && !httpx.NotSent(err) && !errors.Is(err, errNotSent) {
 					// Cancelled while the request was on the wire.
 					return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
 				}
 				return nil, ctxErr
 			}
-			if certificateError(err) {
+			if httpx.CertificateError(err) {
 				return nil, fmt.Errorf("fxos: %s: the chassis manager's TLS certificate is not trusted: %w; set the chassis CA certificate (or insecure = true to skip the check)", c.base.Host, err)
 			}
-			if cl.mutating && !notSent(err) {
+			if cl.mutating && !httpx.NotSent(err) {
 				return nil, &AmbiguousError{Method: cl.method, Path: cl.path, Cause: err}
 			}
 			if attempt >= c.retry.MaxAttempts {
@@ -500,37 +392,10 @@ func (c *Client) send(ctx context.Context, cl *call, payload []byte, setHeaders 
 	return &response{status: resp.StatusCode, body: b}, nil
 }
 
-// notSent reports errors raised before the request could reach the chassis.
-func notSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
-}
-
-func certificateError(err error) bool {
-	var verr *tls.CertificateVerificationError
-	var uerr x509.UnknownAuthorityError
-	var herr x509.HostnameError
-	var cerr x509.CertificateInvalidError
-	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
-}
-
 func errorText(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err.Error()
 	}
 	return err.Error()
-}
-
-// newTransport starts from Go's default transport (proxy from the
-// environment, dial and handshake timeouts, keep-alives).
-func newTransport() *http.Transport {
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		return dt.Clone()
-	}
-	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
 }

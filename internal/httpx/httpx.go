@@ -1,0 +1,190 @@
+// Package httpx is the plumbing the REST clients share: verified TLS with a
+// custom CA, capped exponential backoff, context-aware sleeping, and
+// scrubbing of credentials from anything that may be logged or returned.
+package httpx
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Backoff is a capped exponential delay with jitter, so that parallel
+// callers do not retry in lockstep.
+type Backoff struct {
+	Base, Max time.Duration
+}
+
+// Delay is the wait before attempt+1: Base doubled per attempt, capped at
+// Max, then drawn from its upper half.
+func (b Backoff) Delay(attempt int) time.Duration {
+	d := b.Base
+	for i := 1; i < attempt && d < b.Max; i++ {
+		d *= 2
+	}
+	if d > b.Max {
+		d = b.Max
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// TLSConfig is verified by default and trusts only caPEM when given;
+// insecure is an explicit opt-in the caller warns about. label prefixes
+// certificate errors ("fmc: ca_certificate").
+func TLSConfig(label, caPEM string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if strings.TrimSpace(caPEM) != "" {
+		pool, err := ParseCAPEM(label, caPEM)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	if insecure {
+		cfg.InsecureSkipVerify = true
+	}
+	return cfg, nil
+}
+
+// ParseCAPEM reads every certificate in text and says which block is wrong,
+// since x509.CertPool.AppendCertsFromPEM only answers yes or no.
+func ParseCAPEM(label, text string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	rest := []byte(text)
+	n := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		n++
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("%s: PEM block %d is a %q, want CERTIFICATE", label, n, block.Type)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: PEM block %d: %v", label, n, err)
+		}
+		pool.AddCert(cert)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)", label)
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, fmt.Errorf("%s: unexpected text after PEM block %d", label, n)
+	}
+	return pool, nil
+}
+
+// SleepCtx waits d or until ctx ends.
+func SleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Secrets remembers credentials and tokens so that Scrub can remove them
+// from any text a server echoes back. It keeps the first secret (the
+// password) and the latest ones: tokens are replaced every few minutes of a
+// long run.
+type Secrets struct {
+	mu   sync.Mutex
+	list []string
+}
+
+const keepSecrets = 64
+
+// Add remembers s; strings too short to be a secret are ignored, since
+// replacing them would mangle ordinary text.
+func (s *Secrets) Add(secret string) {
+	if len(secret) < 4 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, have := range s.list {
+		if have == secret {
+			return
+		}
+	}
+	s.list = append(s.list, secret)
+	if len(s.list) > keepSecrets {
+		s.list = append(s.list[:1], s.list[len(s.list)-keepSecrets+1:]...)
+	}
+}
+
+// Scrub replaces every remembered secret in text.
+func (s *Secrets) Scrub(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sec := range s.list {
+		if strings.Contains(text, sec) {
+			text = strings.ReplaceAll(text, sec, "***")
+		}
+	}
+	return text
+}
+
+// RedactURL hides credentials in a URL the user typed, also when it does not
+// parse.
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+			return raw[:scheme+3] + "xxxxx" + raw[at:]
+		}
+	}
+	return raw
+}
+
+// NotSent reports whether err happened before any byte of the request could
+// reach the server, so that even a state-changing request may be sent again.
+func NotSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// CertificateError reports TLS verification failures: retrying cannot fix
+// them, and the message should point at the CA certificate setting.
+func CertificateError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
+}
+
+// NewTransport starts from Go's default transport (proxy from the
+// environment, dial and handshake timeouts, keep-alives).
+func NewTransport() *http.Transport {
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		return dt.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
+}

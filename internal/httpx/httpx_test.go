@@ -1,0 +1,102 @@
+package httpx
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testCertPEM(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func TestParseCAPEM(t *testing.T) {
+	cert := testCertPEM(t)
+	if _, err := ParseCAPEM("x: ca", cert+cert); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		"":                "x: ca holds no PEM certificate",
+		"hello":           "x: ca holds no PEM certificate",
+		cert + "trailing": "unexpected text after PEM block 1",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n": `PEM block 1 is a "PRIVATE KEY"`,
+		"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n": "x: ca: PEM block 1:",
+	}
+	for in, want := range cases {
+		if _, err := ParseCAPEM("x: ca", in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+	cfg, err := TLSConfig("x: ca", cert, false)
+	if err != nil || cfg.RootCAs == nil || cfg.InsecureSkipVerify {
+		t.Fatalf("TLSConfig = %+v, %v", cfg, err)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	var s Secrets
+	s.Add("hunter22")
+	s.Add("abc") // too short to scrub safely
+	for i := range 100 {
+		s.Add(fmt.Sprintf("token-%03d", i))
+	}
+	got := s.Scrub("password hunter22, token-099, token-000, abc")
+	if got != "password ***, ***, token-000, abc" {
+		t.Fatalf("Scrub = %q (the password stays, old tokens age out, short strings are kept)", got)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	b := Backoff{Base: time.Second, Max: 8 * time.Second}
+	for attempt := 1; attempt <= 10; attempt++ {
+		want := min(time.Second<<(attempt-1), 8*time.Second)
+		if d := b.Delay(attempt); d < want/2 || d > want {
+			t.Errorf("attempt %d: %v, want within [%v, %v]", attempt, d, want/2, want)
+		}
+	}
+}
+
+func TestSleepCtx(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := SleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		t.Fatalf("SleepCtx = %v after %v", err, time.Since(start))
+	}
+	if err := SleepCtx(context.Background(), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:pw@fmc.example/x": "https://user:xxxxx@fmc.example/x",
+		"https://fmc.example/x":         "https://fmc.example/x",
+		"https://u:p w%@host":           "https://xxxxx@host",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
