@@ -38,9 +38,10 @@
 // token endpoints and headers, paging, the error body, device records, HA
 // pairs and their SWITCH action, clusters, FMC-managed chassis, upgrade
 // packages (list, get, delete, applicable devices), POST /updates/upgrades and
-// its flags, cancelupgrades and retryupgrades, task status, health alerts,
-// deployable devices and deployment requests, device backup, and the cluster
-// command endpoint with its filter (deviceUUID:…;operation:control).
+// its flags, cancelupgrades and retryupgrades, task status and the task list
+// with its filter (type:…;status:…), health alerts, deployable devices and
+// deployment requests, device backup, and the cluster command endpoint with
+// its filter (deviceUUID:…;operation:control).
 //
 // Inferred, each isolated in one function whose comment says what is assumed
 // and what happens when a real management center differs:

@@ -3,6 +3,7 @@ package fmc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -260,5 +261,107 @@ func TestGetTaskNumericID(t *testing.T) {
 	ts, err := c.GetTask(context.Background(), "42")
 	if err != nil || ts.ID != "42" || ts.TaskType != "DEVICE_DEPLOYMENT" || ts.State() != TaskSucceeded || ts.SubTasks[0].Target.ID != "d1" {
 		t.Fatalf("GetTask = %+v, %v", ts, err)
+	}
+}
+
+func TestListTasks(t *testing.T) {
+	f := newFakeFMC(t, newFakeClock())
+	items := make([]any, 1500)
+	for i := range items {
+		items[i] = map[string]any{"id": 8589935000 + i, "type": "TaskStatus", "taskType": "DEVICE_DEPLOYMENT", "status": "Deploying",
+			"subTasks": []any{map[string]any{"status": "Deploying", "target": map[string]any{"id": fmt.Sprintf("d%d", i), "type": "Device"}}}}
+	}
+	f.handle("GET {domain}/job/taskstatuses", func(w http.ResponseWriter, r *http.Request) {
+		if got := r.URL.Query().Get("filter"); got != "type:Deployment;status:Deploying" {
+			writeError(w, http.StatusBadRequest, "unexpected filter "+got)
+			return
+		}
+		servePaged(w, r, items)
+	})
+	c, _ := newTestClient(t, f)
+	ts, err := c.ListTasks(context.Background(), TaskFilter{Type: "Deployment", Status: "Deploying"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != len(items) {
+		t.Fatalf("%d tasks, want %d", len(ts), len(items))
+	}
+	if got := ts[1499]; got.ID != "8589936499" || got.TaskType != "DEVICE_DEPLOYMENT" || got.State() != TaskRunning ||
+		len(got.SubTasks) != 1 || got.SubTasks[0].Target.ID != "d1499" || got.SubTasks[0].State() != TaskRunning {
+		t.Fatalf("last task %+v", got)
+	}
+	reads := 0
+	for _, r := range f.seen() {
+		if r.Method != http.MethodGet {
+			continue
+		}
+		reads++
+		if r.Query.Get("expanded") != "true" || r.Query.Get("limit") != "1000" || r.Query.Get("filter") != "type:Deployment;status:Deploying" {
+			t.Errorf("request %s?%s", r.Path, r.Query.Encode())
+		}
+	}
+	if reads != 2 {
+		t.Fatalf("%d reads for 1,500 tasks, want 2", reads)
+	}
+}
+
+// A next link may carry the filter with a raw ';', which net/url does not
+// read as part of a value; the filter of the first request is kept.
+func TestListTasksKeepsFilterAcrossPages(t *testing.T) {
+	f := newFakeFMC(t, newFakeClock())
+	var filters []string
+	f.handle("GET {domain}/job/taskstatuses", func(w http.ResponseWriter, r *http.Request) {
+		filters = append(filters, r.URL.Query().Get("filter"))
+		page := map[string]any{"items": []any{map[string]any{"id": "t1", "status": "RUNNING"}},
+			"paging": map[string]any{"offset": 0, "limit": 1, "count": 2, "pages": 2,
+				"next": []string{"https://fmc.unreachable.invalid" + r.URL.Path + "?offset=1&limit=1&expanded=true&filter=type:Upgrade;status:Running"}}}
+		if r.URL.Query().Get("offset") == "1" {
+			page = map[string]any{"items": []any{map[string]any{"id": "t2", "status": "RUNNING"}},
+				"paging": map[string]any{"offset": 1, "limit": 1, "count": 2, "pages": 2}}
+		}
+		writeJSON(w, http.StatusOK, page)
+	})
+	c, _ := newTestClient(t, f)
+	ts, err := c.ListTasks(context.Background(), TaskFilter{Type: "Upgrade", Status: "Running"})
+	if err != nil || len(ts) != 2 || ts[1].ID != "t2" {
+		t.Fatalf("ListTasks = %+v, %v", ts, err)
+	}
+	if len(filters) != 2 || filters[0] != "type:Upgrade;status:Running" || filters[1] != filters[0] {
+		t.Fatalf("filters sent: %q", filters)
+	}
+}
+
+func TestListTasksRefusals(t *testing.T) {
+	if got := (TaskFilter{Type: " Registration "}).String(); got != "type:Registration" {
+		t.Errorf("type-only filter = %q", got)
+	}
+	f := newFakeFMC(t, newFakeClock())
+	f.handle("GET {domain}/job/taskstatuses", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusBadRequest, "Invalid type Upgrade in the filter.")
+	})
+	c, _ := newTestClient(t, f)
+	ctx := context.Background()
+	for _, bad := range []TaskFilter{{}, {Status: "Running"}, {Type: "Deployment", Status: "Deploying;type:Registration"}} {
+		if _, err := c.ListTasks(ctx, bad); err == nil {
+			t.Errorf("ListTasks(%+v) sent", bad)
+		}
+	}
+	if n := len(f.seen()); n != 0 {
+		t.Fatalf("%d requests for refused filters", n)
+	}
+	_, err := c.ListTasks(ctx, TaskFilter{Type: "Upgrade", Status: "Running"})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || !strings.Contains(strings.Join(ae.Messages, " "), "Invalid type Upgrade") {
+		t.Fatalf("refused filter: %v", err)
+	}
+	if n := f.count(http.MethodGet, "{domain}/job/taskstatuses"); n != 1 {
+		t.Fatalf("a 400 was sent %d times", n)
+	}
+
+	// A management center without the list (before 7.3) answers 404.
+	g := newFakeFMC(t, newFakeClock())
+	c2, _ := newTestClient(t, g)
+	if _, err := c2.ListTasks(ctx, TaskFilter{Type: "Deployment", Status: "Deploying"}); !IsNotFound(err) {
+		t.Fatalf("no task list: %v", err)
 	}
 }

@@ -37,19 +37,40 @@ func stringsExact(s ...string) knownvalue.Check {
 	return knownvalue.ListExact(checks)
 }
 
+// settledDemo serves the demo once the deployment to br-fw-04 it starts
+// with (four minutes) has ended: its clock is a manual one moved past it, so
+// no task runs. Requests are still counted against the rate limit in real
+// time.
+func settledDemo(t *testing.T) *fmcsim.Server {
+	t.Helper()
+	sc, ok := fmcsim.Builtin("demo")
+	if !ok {
+		t.Fatal("no demo scenario")
+	}
+	clock := fmcsim.NewManualClock(*sc.StartTime)
+	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: clock, RateClock: fmcsim.NewScaledClock(time.Now(), 1)})
+	clock.Advance(5 * time.Minute)
+	return srv
+}
+
 func TestAccReadinessDataSource_demo(t *testing.T) {
-	srv := fmcsim.StartTest(t, fmcsim.Options{})
+	srv := settledDemo(t)
 	const ds = "data.fmcupgrade_readiness.x"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// The data-centre pairs and cluster, by name: ready, with the
-				// warnings a reviewer still has to look at.
+				// warnings a reviewer still has to look at. The management
+				// center's task list is read and nothing runs.
 				Config: simProviderConfig(srv, "") + `
 data "fmcupgrade_readiness" "x" {
   target_version = "7.4.2"
   device_ids     = ["dc1-edge", "dc2-edge", "dc1-core"]
+}
+
+output "mc_running_tasks" {
+  value = [for c in data.fmcupgrade_readiness.x.checks : "${c.status}: ${c.observed}" if c.id == "running_tasks" && c.target == "fmc01.corp.example.com"]
 }
 ` + readinessOutputs,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -57,7 +78,8 @@ data "fmcupgrade_readiness" "x" {
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("ready"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("blocking"), knownvalue.ListSizeExact(0)),
 					statecheck.ExpectKnownOutputValue("fails", knownvalue.ListSizeExact(0)),
-					statecheck.ExpectKnownOutputValue("warn_checks", stringsExact("backup", "fxos_companion", "running_tasks")),
+					statecheck.ExpectKnownOutputValue("warn_checks", stringsExact("backup", "fxos_companion")),
+					statecheck.ExpectKnownOutputValue("mc_running_tasks", stringsExact("pass: no running task")),
 					// The management center comes first; its path needs no upgrade.
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("checks").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"id":       knownvalue.StringExact("path"),
@@ -185,6 +207,7 @@ data "fmcupgrade_readiness" "x" {
 						"pending_deployment@br-fw-02",
 						"pending_deployment@dc2-mi-fw2",
 						"running_tasks@br-fw-03",
+						"running_tasks@br-fw-04",
 						"running_tasks@dc2-mi-fw2",
 						"running_tasks@"+fmcName,
 					)),
@@ -222,7 +245,7 @@ resource "terraform_data" "window" {
 // branch firewall lets the window go ahead, with the skipped checks still
 // in the state.
 func TestAccReadinessDataSource_gateOpens(t *testing.T) {
-	srv := fmcsim.StartTest(t, fmcsim.Options{})
+	srv := settledDemo(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -2,9 +2,13 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,9 +19,10 @@ import (
 )
 
 // readinessRequestBudget is the most a readiness read may cost on the demo
-// estate: the login, five inventory reads, alerts, deployable devices, the
-// package list and one applicability read per platform family.
-const readinessRequestBudget = 14
+// estate: the login, five inventory reads, alerts, deployable devices, six
+// task-list reads (runningTaskQueries), the package list and one
+// applicability read per platform family: 19, and one to spare.
+const readinessRequestBudget = 20
 
 func readReadiness(t *testing.T, srv *fmcsim.Server, c *fmc.Client, req planner.ReadinessRequest) (*planner.ReadinessResult, int64) {
 	t.Helper()
@@ -65,8 +70,16 @@ func wantRows(t *testing.T, res *planner.ReadinessResult, status string, want []
 	}
 }
 
+// taskListRoute is the task list in the simulator's Stats.ByRoute.
+const taskListRoute = "GET /api/fmc_config/v1/domain/{domainUUID}/job/taskstatuses"
+
 func TestReadReadinessFactsDemo(t *testing.T) {
-	srv, c := simClient(t, fmcsim.Options{})
+	sc, ok := fmcsim.Builtin("demo")
+	if !ok {
+		t.Fatal("no demo scenario")
+	}
+	clock := fmcsim.NewManualClock(*sc.StartTime)
+	srv, c := simClient(t, fmcsim.Options{Scenario: sc, Clock: clock})
 	res, used := readReadiness(t, srv, c, planner.ReadinessRequest{TargetVersion: "7.4.2"})
 	if used > readinessRequestBudget {
 		t.Errorf("%d requests, want at most %d: %v", used, readinessRequestBudget, srv.Stats().ByRoute)
@@ -74,25 +87,34 @@ func TestReadReadinessFactsDemo(t *testing.T) {
 	if n := srv.Stats().ByRoute["GET /api/fmc_platform/v1/updates/upgradepackages/{containerUUID}/applicabledevices"]; n != 4 {
 		t.Errorf("%d applicability reads, want one per package needed (4)", n)
 	}
-	// The demo's seeded findings, and the multi-instance chassis that must
-	// go to 7.4.2 before its instances.
+	if n := srv.Stats().ByRoute[taskListRoute]; n != int64(len(runningTaskQueries)) {
+		t.Errorf("%d task-list reads, want %d", n, len(runningTaskQueries))
+	}
+	// The demo's seeded findings, the multi-instance chassis that must go
+	// to 7.4.2 before its instances, and the deployment to br-fw-04 the
+	// demo starts with (four minutes long), which only the task list shows:
+	// it blocks br-fw-04 and the management center.
+	const fmcName = "fmc01.corp.example.com"
 	wantRows(t, res, planner.StatusFail, []row{
+		{planner.CheckRunningTasks, fmcName, "fail"},
 		{planner.CheckPendingDeployment, "br-fw-02", "fail"},
 		{planner.CheckHealthTimeSync, "br-fw-03", "fail"},
+		{planner.CheckRunningTasks, "br-fw-04", "fail"},
 		{planner.CheckHealthDiskUsage, "cloud-ftdv-az-01", "fail"},
 		{planner.CheckChassisVersion, "dc2-mi-fw1", "fail"},
 		{planner.CheckChassisVersion, "dc2-mi-fw2", "fail"},
 	})
-	if res.Ready || len(res.Blocking) != 5 {
+	if res.Ready || len(res.Blocking) != 7 {
 		t.Fatalf("ready %v, blocking %q", res.Ready, res.Blocking)
+	}
+	for _, b := range res.Blocking {
+		if strings.HasPrefix(b, "running_tasks on ") && !strings.Contains(b, "Deployment (RUNNING)") {
+			t.Errorf("running task line: %q", b)
+		}
 	}
 	for _, w := range rowsWith(res, planner.StatusWarn) {
 		switch w.id {
 		case planner.CheckBackup, planner.CheckFXOSCompanion:
-		case planner.CheckRunningTasks:
-			if w.target != "fmc01.corp.example.com" {
-				t.Errorf("running_tasks warns on %s", w.target)
-			}
 		default:
 			t.Errorf("unexpected warn row %s on %s", w.id, w.target)
 		}
@@ -109,11 +131,18 @@ func TestReadReadinessFactsDemo(t *testing.T) {
 		t.Errorf("audit: %+v", a)
 	}
 
-	// Selecting the data-centre HA pairs and cluster by name leaves the
-	// branch findings out: ready, with warnings only.
+	// Once the deployment has ended, selecting the data-centre HA pairs and
+	// cluster by name leaves the branch findings out: ready, with warnings
+	// only, and the management center's task list read whole and empty.
+	clock.Advance(5 * time.Minute)
 	res, _ = readReadiness(t, srv, c, planner.ReadinessRequest{TargetVersion: "7.4.2", DeviceIDs: []string{"dc1-edge", "dc2-edge", "dc1-core"}})
 	if !res.Ready {
 		t.Fatalf("data centre not ready: %q", res.Blocking)
+	}
+	for _, ch := range res.Checks {
+		if ch.ID == planner.CheckRunningTasks && ch.Status != planner.StatusPass {
+			t.Errorf("running_tasks on %s: %s %s", ch.Target, ch.Status, ch.Observed)
+		}
 	}
 }
 
@@ -183,6 +212,7 @@ func TestReadReadinessFactsFaulty(t *testing.T) {
 		{planner.CheckPendingDeployment, "br-fw-02", "fail"},
 		{planner.CheckHealthTimeSync, "br-fw-03", "fail"},
 		{planner.CheckRunningTasks, "br-fw-03", "fail"},
+		{planner.CheckRunningTasks, "br-fw-04", "fail"},
 		{planner.CheckHealthDiskUsage, "cloud-ftdv-az-01", "fail"},
 		{planner.CheckHealthHACluster, "dc1-edge-a", "fail"},
 		{planner.CheckHealthHACluster, "dc1-edge-b", "fail"},
@@ -195,6 +225,11 @@ func TestReadReadinessFactsFaulty(t *testing.T) {
 	for _, b := range res.Blocking {
 		if strings.HasPrefix(b, "ha_sync on dc1-edge:") && (!strings.Contains(b, "split-brain") || !strings.Contains(b, "HA-1")) {
 			t.Errorf("split-brain line: %q", b)
+		}
+		// The deployment to dc2-mi-fw2, the copy to br-fw-03 and the
+		// demo's deployment to br-fw-04, each once.
+		if strings.HasPrefix(b, "running_tasks on "+fmcName+":") && !strings.Contains(b, "3 tasks running") {
+			t.Errorf("management center running tasks: %q", b)
 		}
 	}
 	if a := srv.Audit(); len(a) != 0 {
@@ -224,8 +259,9 @@ func TestReadReadinessFactsLargeEstate(t *testing.T) {
 	srv, c := simClient(t, fmcsim.Options{Scenario: fmcsim.GenerateEstate(n, 1), RequestsPerMinute: 100000})
 	res, used := readReadiness(t, srv, c, planner.ReadinessRequest{TargetVersion: "7.6.1"})
 	pages := int64((n + 999) / 1000)
-	// Devices, HA pairs, clusters and alerts page; the rest is constant.
-	if limit := 4*pages + 12; used > limit {
+	// Devices, HA pairs, clusters and alerts page; the rest is constant
+	// (six of it task-list reads).
+	if limit := 4*pages + 18; used > limit {
 		t.Errorf("%d requests for %d devices, want at most %d: %v", used, n, limit, srv.Stats().ByRoute)
 	}
 	if len(res.Checks) < n {
@@ -289,5 +325,166 @@ func BenchmarkReadReadinessFacts(b *testing.B) {
 			}
 			b.ReportMetric(float64(srv.Stats().Requests-before)/float64(b.N), "requests/op")
 		})
+	}
+}
+
+// taskListFake is a management center that answers the login and, for the
+// task list, whatever answer gives for the filter.
+func taskListFake(t *testing.T, answer func(filter string) (int, []map[string]any)) (*fmc.Client, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var filters []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/fmc_platform/v1/auth/generatetoken":
+			w.Header().Set("X-auth-access-token", "access")
+			w.Header().Set("X-auth-refresh-token", "refresh")
+			w.Header().Set("DOMAIN_UUID", fmc.GlobalDomainUUID)
+			w.Header().Set("DOMAINS", `[{"name":"Global","uuid":"`+fmc.GlobalDomainUUID+`"}]`)
+			w.WriteHeader(http.StatusNoContent)
+		case "/api/fmc_config/v1/domain/" + fmc.GlobalDomainUUID + "/job/taskstatuses":
+			f := r.URL.Query().Get("filter")
+			mu.Lock()
+			filters = append(filters, f)
+			mu.Unlock()
+			code, items := answer(f)
+			w.WriteHeader(code)
+			if code != http.StatusOK {
+				_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"category": "FRAMEWORK", "severity": "ERROR",
+					"messages": []map[string]any{{"description": "refused " + f}}}})
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"items": items, "paging": map[string]any{"offset": 0, "limit": 1000, "count": len(items), "pages": 1}})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := fmc.New(fmc.Config{URL: srv.URL, Username: "u", Password: "p",
+		Retry: fmc.RetryPolicy{MaxAttempts: 2},
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, &filters
+}
+
+func TestReadRunningTasks(t *testing.T) {
+	ctx := context.Background()
+	running := map[string]any{"id": 11, "name": "Deployment", "taskType": "DEVICE_DEPLOYMENT", "status": "Deploying"}
+	ok := func(items ...map[string]any) func(string) (int, []map[string]any) {
+		return func(f string) (int, []map[string]any) {
+			if strings.HasPrefix(f, "type:Deployment;") {
+				return http.StatusOK, items
+			}
+			return http.StatusOK, nil
+		}
+	}
+	refuse := func(code int, prefix string) func(string) (int, []map[string]any) {
+		return func(f string) (int, []map[string]any) {
+			if strings.HasPrefix(f, prefix) {
+				return code, nil
+			}
+			return http.StatusOK, nil
+		}
+	}
+	all := []string{"type:Deployment;status:Deploying", "type:Registration;status:Running", "type:Unregistration;status:Running",
+		"type:PendingChangesRequest;status:Running", "type:Upgrade;status:Running", "type:Deployment;status:Running"}
+	for _, tc := range []struct {
+		name     string
+		version  string
+		answer   func(string) (int, []map[string]any)
+		tasks    int
+		complete bool
+		asked    []string
+	}{
+		// One read per filter; a task two filters return counts once, an
+		// ended one not at all.
+		{"whole", "7.4.2", ok(running, running, map[string]any{"id": "12", "status": "Deployed"}), 1, true, all},
+		// PendingChangesRequest is documented from 7.4.
+		{"7.3", "7.3.0", ok(), 0, true, slices.Delete(slices.Clone(all), 3, 4)},
+		// The undocumented filters may be refused.
+		{"upgrade refused", "7.4.2", refuse(http.StatusBadRequest, "type:Upgrade"), 0, true, all},
+		// A documented one may not: the list is not whole.
+		{"registration refused", "7.4.2", refuse(http.StatusBadRequest, "type:Registration"), 0, false, all},
+		{"forbidden", "7.4.2", refuse(http.StatusForbidden, "type:"), 0, false, all},
+		// No task list at all (before 7.3): one request tells.
+		{"no list", "7.2.5", refuse(http.StatusNotFound, "type:"), 0, false, all[:1]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, asked := taskListFake(t, tc.answer)
+			tasks, complete, err := readRunningTasks(ctx, c, tc.version)
+			if err != nil || len(tasks) != tc.tasks || complete != tc.complete {
+				t.Fatalf("readRunningTasks = %+v, %v, %v; want %d tasks, complete %v", tasks, complete, err, tc.tasks, tc.complete)
+			}
+			if !slices.Equal(*asked, tc.asked) {
+				t.Fatalf("filters asked %q, want %q", *asked, tc.asked)
+			}
+		})
+	}
+
+	// A server error (after the client's retries) fails the read, as for
+	// every other collection.
+	c, _ := taskListFake(t, refuse(http.StatusInternalServerError, "type:Registration"))
+	if _, _, err := readRunningTasks(ctx, c, "7.4.2"); err == nil || !strings.Contains(err.Error(), "type:Registration;status:Running") {
+		t.Fatalf("server error: %v", err)
+	}
+}
+
+// The task list adds tasks no device record carries, merges those that one
+// does, keeps only the targets still running, stands containers and chassis
+// for their units, and does not count a deployment twice.
+func TestReadinessFactsRunningTasks(t *testing.T) {
+	inv := &Inventory{
+		ManagementCenter: ManagementCenter{Version: "7.4.2", Hostname: "fmc"},
+		Devices: []Device{
+			{ID: "a", Name: "pair-a"}, {ID: "b", Name: "pair-b"},
+			{ID: "c1", Name: "mi-1", ChassisID: "ch"}, {ID: "c2", Name: "mi-2", ChassisID: "ch"},
+			{ID: "d", Name: "branch"}, {ID: "e", Name: "edge"},
+		},
+		HAPairs: []HAPair{{ID: "p", Name: "pair", PrimaryID: "a", SecondaryID: "b"}},
+		Chassis: []Chassis{{ID: "ch", Name: "chassis", Kind: catalog.ChassisMultiInstance, DeviceIDs: []string{"c1", "c2"}}},
+	}
+	var records []fmc.Device
+	for _, d := range inv.Devices {
+		rec := fmc.Device{ID: d.ID, Name: d.Name}
+		if d.ID == "e" {
+			rec.Metadata.Task = &fmc.Reference{ID: "7", Name: "Upgrade"}
+		}
+		records = append(records, rec)
+	}
+	sub := func(id, status string) fmc.SubTask {
+		return fmc.SubTask{Status: status, Target: fmc.Reference{ID: id}}
+	}
+	tasks := []fmc.TaskStatus{
+		{ID: "7", Name: "Upgrade", Status: "RUNNING", SubTasks: []fmc.SubTask{sub("e", "RUNNING")}},
+		{ID: "8", Name: "Deployment", Status: "Deploying", SubTasks: []fmc.SubTask{sub("p", "Deploying"), sub("d", "Deployed")}},
+		{ID: "9", Name: "Chassis upgrade", Status: "RUNNING", SubTasks: []fmc.SubTask{sub("ch", "RUNNING")}},
+		{ID: "10", Description: "Readiness check", Status: "RUNNING"},
+	}
+	deployables := []fmc.DeployableDevice{
+		{Device: fmc.Reference{ID: "p", Name: "pair"}, IsDeploying: true},
+		{Device: fmc.Reference{ID: "d", Name: "branch"}, IsDeploying: true},
+	}
+	f := readinessFacts(time.Now(), inv, records, nil, deployables, tasks, nil)
+	type got struct{ name, status, targets string }
+	var out []got
+	for _, rt := range f.RunningTasks {
+		out = append(out, got{rt.Name, rt.Status, strings.Join(rt.Targets, ",")})
+	}
+	want := []got{
+		{"Deployment to branch", "deploying", "d"},
+		{"Upgrade", "RUNNING", "e"},
+		{"Deployment", "Deploying", "a,b"},
+		{"Chassis upgrade", "RUNNING", "c1,c2"},
+		{"Readiness check", "RUNNING", ""},
+	}
+	if !slices.Equal(out, want) {
+		t.Fatalf("running tasks\n got %+v\nwant %+v", out, want)
+	}
+	if !slices.Equal(f.PendingDeployments, []string{"a", "b", "d"}) {
+		t.Fatalf("pending deployments %v", f.PendingDeployments)
 	}
 }
