@@ -270,7 +270,9 @@ func (p *fmcupgradeProvider) DataSources(_ context.Context) []func() datasource.
 }
 
 func (p *fmcupgradeProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewUpgradePackageResource,
+	}
 }
 
 func (p *fmcupgradeProvider) Functions(_ context.Context) []func() function.Function {
