@@ -740,35 +740,56 @@ func TestSimUpgradePackages(t *testing.T) {
 // package by URL: the client turns the refusal into the manual step, sends
 // the request once, and nothing is created.
 func TestSimRegisterPackageURL(t *testing.T) {
-	e := startSim(t, nil)
-	ctx := testCtx(t)
-	c := e.client()
-	if err := c.Login(ctx); err != nil {
-		t.Fatal(err)
-	}
-	before := e.srv.Stats()
 	const file = "Cisco_FTD_Upgrade-7.6.2-250.sh.REL.tar"
-	reg, err := c.RegisterPackageURL(ctx, "https://pkg:s3cr3t-pw@repo.example.com/fmc/"+file, "")
-	if reg != nil || !errors.Is(err, fmc.ErrPackageRegistrationUnsupported) {
-		t.Fatalf("RegisterPackageURL = %+v, %v", reg, err)
-	}
-	var pe *fmc.PackageRegistrationError
-	if !errors.As(err, &pe) || pe.FileName != file || pe.Cause == nil || pe.Cause.Status != 405 ||
-		!strings.Contains(err.Error(), "Specify Remote Location") || strings.Contains(err.Error(), "s3cr3t-pw") {
-		t.Errorf("registration error: %v (%+v)", err, pe)
-	}
-	after := e.srv.Stats()
-	if n := after.Requests - before.Requests; n != 1 {
-		t.Errorf("RegisterPackageURL sent %d requests, want 1", n)
-	}
-	if pkgs, err := c.ListUpgradePackages(ctx); err != nil || len(pkgs) != 6 {
-		t.Errorf("packages after refused registration: %d, %v", len(pkgs), err)
-	}
-	if _, err := c.RegisterPackageURL(ctx, "ftp://repo.example.com/"+file, ""); err == nil {
-		t.Error("an ftp URL was accepted")
-	}
-	e.logs.assertNoSecret(t, "s3cr3t-pw")
-	e.assertClean()
+	t.Run("accepted", func(t *testing.T) {
+		e := startSim(t, nil)
+		ctx := testCtx(t)
+		c := e.client()
+		reg, err := c.RegisterPackageURL(ctx, "https://repo.example.com/fmc/"+file, "")
+		if err != nil || reg.Package == nil || reg.Package.Name != "Cisco_FTD_Upgrade-7.6.2-250.sh" {
+			t.Fatalf("RegisterPackageURL = %+v, %v", reg, err)
+		}
+		if got, found, err := c.FindUpgradePackage(ctx, file, strings.TrimSuffix(file, ".REL.tar")); err != nil || !found || got.ID != reg.Package.ID {
+			t.Fatalf("registered package not listed: %+v %v %v", got, found, err)
+		}
+		// A second registration of the same file is refused, not duplicated.
+		if _, err := c.RegisterPackageURL(ctx, "https://mirror.example.com/"+file, ""); fmc.StatusCode(err) != 400 {
+			t.Fatalf("second registration: %v", err)
+		}
+		e.assertClean()
+	})
+	t.Run("refused", func(t *testing.T) {
+		sc := demoScenario(t)
+		sc.PackageRegistration = "refuse"
+		e := startSim(t, sc)
+		ctx := testCtx(t)
+		c := e.client()
+		if err := c.Login(ctx); err != nil {
+			t.Fatal(err)
+		}
+		before := e.srv.Stats()
+		reg, err := c.RegisterPackageURL(ctx, "https://pkg:s3cr3t-pw@repo.example.com/fmc/"+file, "")
+		if reg != nil || !errors.Is(err, fmc.ErrPackageRegistrationUnsupported) {
+			t.Fatalf("RegisterPackageURL = %+v, %v", reg, err)
+		}
+		var pe *fmc.PackageRegistrationError
+		if !errors.As(err, &pe) || pe.FileName != file || pe.Cause == nil || pe.Cause.Status != 405 ||
+			!strings.Contains(err.Error(), "Specify Remote Location") || strings.Contains(err.Error(), "s3cr3t-pw") {
+			t.Errorf("registration error: %v (%+v)", err, pe)
+		}
+		after := e.srv.Stats()
+		if n := after.Requests - before.Requests; n != 1 {
+			t.Errorf("RegisterPackageURL sent %d requests, want 1", n)
+		}
+		if pkgs, err := c.ListUpgradePackages(ctx); err != nil || len(pkgs) != 6 {
+			t.Errorf("packages after refused registration: %d, %v", len(pkgs), err)
+		}
+		if _, err := c.RegisterPackageURL(ctx, "ftp://repo.example.com/"+file, ""); err == nil {
+			t.Error("an ftp URL was accepted")
+		}
+		e.logs.assertNoSecret(t, "s3cr3t-pw")
+		e.assertClean()
+	})
 }
 
 // ---------------------------------------------------------------------------

@@ -311,7 +311,8 @@ func (c *Client) RegisterPackageURL(ctx context.Context, packageURL, caCertsPEM 
 		}
 		return reg, nil
 	case errors.As(err, &amb):
-		pkg, found, ferr := c.FindUpgradePackage(ctx, file)
+		// The management center lists an uploaded package by its .sh name.
+		pkg, found, ferr := c.FindUpgradePackage(ctx, file, strings.TrimSuffix(file, ".REL.tar"))
 		if ferr != nil {
 			amb.CheckErr = ferr
 			return nil, amb

@@ -28,6 +28,7 @@
 //	GET    /api/fmc_platform/v1/info/serverversion[/{objectId}]
 //	GET    /api/fmc_platform/v1/info/domain
 //	GET    /api/fmc_platform/v1/updates/upgradepackages[/{objectId}]
+//	POST   /api/fmc_platform/v1/updates/upgradepackages  (pointer to an internal server; inferred)
 //	DELETE /api/fmc_platform/v1/updates/upgradepackages/{objectId}
 //	GET    /api/fmc_platform/v1/updates/upgradepackages/{containerUUID}/applicabledevices
 //	POST   /api/fmc_platform/v1/updates/{upgrades,cancelupgrades,retryupgrades,revertupgrades}

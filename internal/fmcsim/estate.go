@@ -17,6 +17,8 @@ import (
 // lock it, bring the estate up to the clock's time and then act.
 type sim struct {
 	mu      sync.Mutex
+	// registration is the scenario's package_registration answer.
+	registration string
 	clock   Clock
 	now     time.Time
 	cat     *catalog.Catalog
@@ -338,7 +340,7 @@ func (s *sim) nextID(kind string) string {
 func newSim(sc *Scenario, clock Clock, cat *catalog.Catalog) (*sim, error) {
 	start := clock.Now()
 	s := &sim{
-		clock: clock, now: start, cat: cat, name: sc.Name,
+		clock: clock, now: start, cat: cat, name: sc.Name, registration: sc.PackageRegistration,
 		timings:      sc.Timings.withDefaults(),
 		domainByUUID: map[string]*domainState{}, domainByName: map[string]*domainState{},
 		devByID: map[string]*deviceState{}, devByName: map[string]*deviceState{},

@@ -3,6 +3,8 @@ package fmcsim
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -55,6 +57,69 @@ func (srv *Server) handleListPackages(w http.ResponseWriter, r *http.Request) {
 	}
 	s := srv.sim
 	writeList(w, r, lq, len(s.packages), func(i int, _ bool) any { return srv.packageJSON(r, s.packages[i]) })
+}
+
+// registerPackageBody is the assumed shape of a request registering an
+// upgrade package that devices copy from an internal server. The public API
+// documents no such call: the web interface's "Specify Remote Location"
+// form (URL, CA certificates) is mirrored here, and a scenario can make the
+// simulator refuse it with 405 the way a management center without the
+// call would.
+type registerPackageBody struct {
+	Type           string `json:"type"`
+	Name           string `json:"name"`
+	URL            string `json:"url"`
+	CACertificates string `json:"caCertificates"`
+}
+
+func (srv *Server) handleRegisterPackage(w http.ResponseWriter, r *http.Request) {
+	s := srv.sim
+	if s.registration == "refuse" {
+		w.Header().Set("Allow", "GET")
+		writeError(w, http.StatusMethodNotAllowed, catFramework, "Method POST is not supported for upgrade packages.")
+		return
+	}
+	var body registerPackageBody
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	u, err := url.Parse(body.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		writeError(w, http.StatusBadRequest, catValidation, "Invalid URL %q: give the http or https address of the upgrade package.", body.URL)
+		return
+	}
+	if u.Scheme == "https" && strings.TrimSpace(body.CACertificates) != "" && !strings.Contains(body.CACertificates, "BEGIN CERTIFICATE") {
+		writeError(w, http.StatusBadRequest, catValidation, "Invalid CA certificates: paste the PEM text including the BEGIN CERTIFICATE and END CERTIFICATE lines.")
+		return
+	}
+	name := path.Base(u.Path)
+	if body.Name != "" && body.Name != name {
+		writeError(w, http.StatusBadRequest, catValidation, "Package name %q does not match the file %q at the URL.", body.Name, name)
+		return
+	}
+	parsed, err := s.cat.ParsePackageFilename(name)
+	if err != nil || parsed.Product == catalog.ProductChassis {
+		writeError(w, http.StatusBadRequest, catValidation, "%q is not an upgrade package file name.", name)
+		return
+	}
+	if parsed.Product == catalog.ProductManagementCenter || parsed.Kind == catalog.KindHotfix {
+		writeError(w, http.StatusBadRequest, catValidation, "Management center packages and hotfixes must be uploaded; an internal server can only serve device upgrade packages.")
+		return
+	}
+	listed := strings.TrimSuffix(name, ".REL.tar")
+	for _, p := range s.packages {
+		if q, err := s.cat.ParsePackageFilename(p.fileName); err == nil && q.Canonical == parsed.Canonical {
+			writeError(w, http.StatusBadRequest, catValidation, "Upgrade package %s already exists.", p.fileName)
+			return
+		}
+	}
+	ps := &packageState{id: s.nextID("package"), fileName: listed, ver: parsed.Version, families: parsed.Families,
+		product: parsed.Product, rebootRequired: true, uploadDate: s.now.UTC().Format(time.RFC3339)}
+	ps.upgradeType = defaultUpgradeType(ps)
+	ps.upgradeFrom = s.oldestDirectFrom(ps.ver)
+	ps.size = 1_500_000_000 + int64(len(ps.fileName))*1_000_003
+	s.packages = append(s.packages, ps)
+	writeJSON(w, http.StatusCreated, srv.packageJSON(r, ps))
 }
 
 func (srv *Server) handleGetPackage(w http.ResponseWriter, r *http.Request) {

@@ -39,6 +39,11 @@ type Scenario struct {
 	RunningTasks       []RunningTask    `json:"running_tasks,omitempty"`
 	Faults             []Fault          `json:"faults,omitempty"`
 	Timings            Timings          `json:"timings,omitempty"`
+	// PackageRegistration says how the management center answers a
+	// request to register an upgrade package by URL (an internal server
+	// pointer): "accept" (default) or "refuse" (405, as a management center
+	// without that call would).
+	PackageRegistration string `json:"package_registration,omitempty"`
 }
 
 // ManagementCenter is the simulated FMC.
@@ -992,6 +997,14 @@ func (v *validator) run(s *Scenario) {
 				v.addf("%s: %q is not an FXOS chassis", where, f.Target)
 			}
 		}
+	}
+
+	switch s.PackageRegistration {
+	case "":
+		s.PackageRegistration = "accept"
+	case "accept", "refuse":
+	default:
+		v.addf("package_registration: %q must be \"accept\" or \"refuse\"", s.PackageRegistration)
 	}
 
 	// Timings.

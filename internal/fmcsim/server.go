@@ -297,6 +297,7 @@ func (srv *Server) routes() {
 	srv.api("GET "+plat+"/info/serverversion/{objectId}", true, srv.handleServerVersion)
 	srv.api("GET "+plat+"/info/domain", true, srv.handleDomains)
 	srv.api("GET "+plat+"/updates/upgradepackages", true, srv.handleListPackages)
+	srv.api("POST "+plat+"/updates/upgradepackages", true, srv.handleRegisterPackage)
 	srv.api("GET "+plat+"/updates/upgradepackages/{objectId}", true, srv.handleGetPackage)
 	srv.api("DELETE "+plat+"/updates/upgradepackages/{objectId}", true, srv.handleDeletePackage)
 	srv.api("GET "+plat+"/updates/upgradepackages/{containerUUID}/applicabledevices", true, srv.handleApplicableDevices)

@@ -765,7 +765,9 @@ resource "fmcupgrade_upgrade_package" "fp1k" {
 }
 
 func TestAccUpgradePackage_refused(t *testing.T) {
-	srv := fmcsim.StartTest(t, fmcsim.Options{})
+	sc, _ := fmcsim.Builtin("demo")
+	sc.PackageRegistration = "refuse"
+	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc})
 	f := startRegisteringFMC(t, false)
 	repo := startPackageServer(t)
 	repo.sizes["/ftd/"+fp1kPackage] = fp1kPackageSize
@@ -783,8 +785,8 @@ resource "fmcupgrade_upgrade_package" "fp1k" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{
-				// The simulator, like a real management center, offers no
-				// registration call: the error says what to do by hand.
+				// A management center without the registration call: the
+				// error says what to do by hand.
 				Config: simProviderConfig(srv, "") + resourceHCL("https://repo.example.invalid/ftd/"+fp1kPackage, heredoc(repo.CAPEM()), false),
 				ExpectError: messageRE("Management center cannot register the package by URL .* " + manualRegistrationStep +
 					" .* terraform import fmcupgrade_upgrade_package.<name> " + fp1kPackage),
@@ -1126,5 +1128,34 @@ func TestPackageSpellings(t *testing.T) {
 		samePackage(cat, demoFP3KListed, "Cisco_FTD_SSP-FP3K_Upgrade-7.4.2-173.sh.REL.tar") ||
 		samePackage(cat, "Cisco_FTD_SSP_Upgrade-7.4.2-172.sh.REL.tar", demoFP3KListed) {
 		t.Error("samePackage confuses packages")
+	}
+}
+
+// The simulator accepts the inferred registration call by default, so a
+// pointer to an internal server is registered there directly.
+func TestAccUpgradePackage_registerOnSimulator(t *testing.T) {
+	srv := fmcsim.StartTest(t, fmcsim.Options{})
+	addr := "fmcupgrade_upgrade_package.fp1k"
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: simProviderConfig(srv, "") + `
+resource "fmcupgrade_upgrade_package" "fp1k" {
+  url = "http://repo.example.invalid/ftd/` + fp1kPackage + `"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("file_name"), knownvalue.StringExact(fp1kPackage)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("platform"), knownvalue.StringExact("firepower_1000")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("version"), knownvalue.StringExact("7.6.1")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("build"), knownvalue.Int64Exact(291)),
+				},
+			},
+		},
+	})
+	if st := srv.Stats(); st.ByRoute["POST /api/fmc_platform/v1/updates/upgradepackages"] != 1 {
+		t.Fatalf("registration requests: %v", st.ByRoute)
 	}
 }
