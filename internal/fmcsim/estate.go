@@ -16,14 +16,14 @@ import (
 // sim is the simulated estate. Every field is guarded by mu; HTTP handlers
 // lock it, bring the estate up to the clock's time and then act.
 type sim struct {
-	mu      sync.Mutex
+	mu sync.Mutex
 	// registration is the scenario's package_registration answer.
 	registration string
-	clock   Clock
-	now     time.Time
-	cat     *catalog.Catalog
-	timings Timings
-	name    string
+	clock        Clock
+	now          time.Time
+	cat          *catalog.Catalog
+	timings      Timings
+	name         string
 
 	fmc          *fmcState
 	domains      []*domainState
