@@ -573,13 +573,16 @@ func (x *executor) decide(ctx context.Context) {
 			if prev, ok := x.resumed[r.Key]; ok {
 				switch {
 				case prev.State == StepDone && (s.Action == planner.ActionBackup || s.Action == planner.ActionCopyPackage):
-					r.State, r.Detail = StepSkipped, "done in an earlier run"
+					// Stays done, not skipped: the API cannot show copies
+					// and backups, so only this record keeps a later resume
+					// from doing them again.
+					r.State, r.Detail = StepDone, "done in an earlier run"
 				case prev.TaskID != "" && prev.State != StepDone && prev.State != StepSkipped:
 					r.TaskID = prev.TaskID
 				}
 			}
 		}
-		if r.State == StepSkipped {
+		if r.State == StepSkipped || r.State == StepDone {
 			x.log(ctx, "runner: step skipped", map[string]any{"order": s.Order, "wave": s.Wave, "action": s.Action, "target": s.Target, "detail": r.Detail})
 		}
 	}
