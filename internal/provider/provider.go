@@ -272,6 +272,8 @@ func (p *fmcupgradeProvider) DataSources(_ context.Context) []func() datasource.
 func (p *fmcupgradeProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewUpgradePackageResource,
+		NewDeviceUpgradeResource,
+		NewChassisUpgradeResource,
 	}
 }
 

@@ -1,0 +1,406 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmcsim"
+)
+
+// The job runs on the provider's real clock, so the simulator runs an hour
+// of upgrade per real second: with poll_interval = "1s" every task is done
+// by the first or second poll, and a job of six waves takes seconds.
+const upgradeTimeScale = 3600
+
+const jobAddr = "fmcupgrade_device_upgrade.job"
+
+// Device ids of the demo estate (stable: derived from the names).
+const (
+	brFW01ID   = "24316fb7-7dc5-5d74-b152-f574604d7ba9"
+	dc1EdgeAID = "9e8dd1f2-f8fd-540a-b062-735810689691"
+	dc1EdgeBID = "dae24201-0cce-51c7-9383-87537d5916e1"
+)
+
+// upgradeSim serves the demo with the dc1-edge chassis already on the FXOS
+// companion of 7.4.2 (chassis upgrades are another resource's job),
+// without rate limits (the provider is told the same), on a fast clock.
+func upgradeSim(t *testing.T) *fmcsim.Server {
+	t.Helper()
+	sc, ok := fmcsim.Builtin("demo")
+	if !ok {
+		t.Fatal("no demo scenario")
+	}
+	for i, c := range sc.Chassis {
+		if c.Name == "dc1-fxos-a" || c.Name == "dc1-fxos-b" {
+			sc.Chassis[i].Version = "2.14.1.131"
+		}
+	}
+	return fmcsim.StartTest(t, fmcsim.Options{
+		Scenario:          sc,
+		Clock:             fmcsim.NewScaledClock(*sc.StartTime, upgradeTimeScale),
+		RequestsPerMinute: 100000,
+	})
+}
+
+func upgradeConfig(srv *fmcsim.Server, args string) string {
+	return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + `
+resource "fmcupgrade_device_upgrade" "job" {
+  target_version = "7.4.2"
+  device_ids     = ["br-fw-01"]
+  ha_pair_ids    = ["dc1-edge"]
+  chassis = [
+    { name = "FLM3B4ACE07", fxos_version = "2.14.1.131" },
+    { name = "FLM87D8BE59", fxos_version = "2.14.1.131" },
+  ]
+` + args + `
+}
+`
+}
+
+// simVersion is the version the simulator says a unit runs, without build.
+func simVersion(t *testing.T, srv *fmcsim.Server, name string) string {
+	t.Helper()
+	for _, u := range srv.Estate().Units {
+		if u.Name == name {
+			v, _, _ := strings.Cut(u.Version, "-")
+			return v
+		}
+	}
+	t.Fatalf("no unit %s", name)
+	return ""
+}
+
+func checkUnitsAt(t *testing.T, srv *fmcsim.Server, version string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if v := simVersion(t, srv, n); v != version {
+			t.Errorf("%s runs %s, want %s", n, v, version)
+		}
+	}
+}
+
+func unitVersionsAt(version string) knownvalue.Check {
+	return knownvalue.MapExact(map[string]knownvalue.Check{
+		brFW01ID:   knownvalue.StringExact(version),
+		dc1EdgeAID: knownvalue.StringExact(version),
+		dc1EdgeBID: knownvalue.StringExact(version),
+	})
+}
+
+// A standalone device and an HA pair to 7.4.2 in one apply: the plan shows
+// hops and steps, the apply runs them without breaking a rule or asking
+// twice, a second plan is empty, and the job imports by its units.
+func TestAccDeviceUpgrade_full(t *testing.T) {
+	srv := upgradeSim(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: upgradeConfig(srv, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("id"), knownvalue.StringExact("7.4.2:br-fw-01,dc1-edge")),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("hops"), knownvalue.MapPartial(map[string]knownvalue.Check{
+						"br-fw-01":   stringsExact("7.2.5", "7.4.2"),
+						"dc1-edge-a": stringsExact("7.2.5", "7.4.2"),
+						"dc1-edge-b": stringsExact("7.2.5", "7.4.2"),
+					})),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("steps"), knownvalue.ListPartial(map[int]knownvalue.Check{
+						0: knownvalue.StringRegexp(regexp.MustCompile(`^wave 1\s+copy_package`)),
+					})),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("steps"), knownvalue.ListSizeExact(12)),
+					plancheck.ExpectUnknownValue(jobAddr, tfjsonpath.New("unit_versions")),
+					plancheck.ExpectUnknownValue(jobAddr, tfjsonpath.New("status")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("steps"), knownvalue.ListPartial(map[int]knownvalue.Check{
+						8: knownvalue.StringRegexp(regexp.MustCompile(`upgrade_threat_defense\s+dc1-edge\s+7\.2\.5 -> 7\.4\.2.*standby unit dc1-edge-b first`)),
+					})),
+				},
+			},
+			{
+				// Done: nothing to plan.
+				PreConfig: func() {
+					checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+					checkUnitsAt(t, srv, "7.2.5", "br-fw-02", "dc2-edge-a")
+					checkAuditEmpty(t, srv)
+				},
+				Config: upgradeConfig(srv, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			{
+				ResourceName:                         jobAddr,
+				ImportState:                          true,
+				ImportStateId:                        "7.4.2:dc1-edge,br-fw-01",
+				ImportStateVerify:                    true,
+				ImportStateVerifyIdentifierAttribute: "id",
+				ImportStateVerifyIgnore:              []string{"hops", "steps", "chassis", "timeouts"},
+			},
+		},
+	})
+	checkAuditEmpty(t, srv)
+}
+
+// Staging by day, upgrading by night: the first apply only copies the
+// packages, the second (phase changed) upgrades.
+func TestAccDeviceUpgrade_stageThenUpgrade(t *testing.T) {
+	srv := upgradeSim(t)
+	var staged int64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: upgradeConfig(srv, `  phase = "stage"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.2.5")),
+				},
+			},
+			{
+				PreConfig: func() {
+					checkUnitsAt(t, srv, "7.2.5", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+					st := srv.Stats()
+					// Two copies: one package per family.
+					if st.UpgradeRequests != 2 {
+						t.Errorf("staging sent %d upgrade requests, want 2 package copies", st.UpgradeRequests)
+					}
+					staged = st.UpgradeRequests
+				},
+				Config: upgradeConfig(srv, `  phase = "upgrade"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(jobAddr, tfjsonpath.New("unit_versions")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+		},
+	})
+	checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+	// The copies are not requested again: readiness checks and upgrades
+	// of two units groups only.
+	if n := srv.Stats().UpgradeRequests - staged; n != 4 {
+		t.Errorf("the upgrade apply sent %d upgrade requests, want 4 (2 readiness checks, 2 upgrades)", n)
+	}
+	checkAuditEmpty(t, srv)
+}
+
+// A failing readiness check stops the plan; listed in ignore_checks it
+// becomes a warning and the plan goes through.
+func TestAccDeviceUpgrade_readiness(t *testing.T) {
+	srv := upgradeSim(t)
+	cfg := func(extra string) string {
+		return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + `
+resource "fmcupgrade_device_upgrade" "job" {
+  target_version = "7.4.2"
+  device_ids     = ["cloud-ftdv-az-01"]
+` + extra + `
+}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(""),
+				ExpectError: messageRE(`Not ready to upgrade: health_disk_usage on cloud-ftdv-az-01 .* DISK_USAGE RED .* ignore_checks`),
+			},
+			{
+				// Per unit: the management center's own disk check stays
+				// mandatory (READY-5).
+				Config:             cfg(`  ignore_checks = ["health_disk_usage:cloud-ftdv-az-01"]`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Staging does not need the unit to be ready.
+				Config: cfg(`  phase = "stage"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+				},
+			},
+		},
+	})
+	if n := srv.Stats().UpgradeRequests; n != 1 {
+		t.Errorf("%d upgrade requests, want the one package copy of staging", n)
+	}
+	checkAuditEmpty(t, srv)
+}
+
+// An upgrade that fails on the first unit of the HA pair stops the job
+// before the other unit, with the unit, step and the management center's
+// words; the next apply finishes it without asking for anything twice.
+func TestAccDeviceUpgrade_failureThenResume(t *testing.T) {
+	srv := upgradeSim(t)
+	const why = "Install script exited with status 2 (simulated)."
+	var before int64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: upgradeConfig(srv, `  phase = "stage"`),
+			},
+			{
+				PreConfig: func() {
+					if _, err := srv.AddFault(fmcsim.Fault{Kind: fmcsim.FaultUpgradeFail, Target: "dc1-edge-b", Count: 1, Message: why}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      upgradeConfig(srv, ""),
+				ExpectError: messageRE(`Upgrade step failed: upgrade_threat_defense dc1-edge on dc1-edge-b .* ` + why + ` .* status = "partial"`),
+			},
+			{
+				PreConfig: func() {
+					// The standby failed and rolled back; the active was
+					// never touched; the standalone unit of the same wave
+					// finished.
+					checkUnitsAt(t, srv, "7.2.5", "dc1-edge-a", "dc1-edge-b")
+					checkUnitsAt(t, srv, "7.4.2", "br-fw-01")
+					checkAuditEmpty(t, srv)
+					before = srv.Stats().UpgradeRequests
+				},
+				Config: upgradeConfig(srv, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("hops"), knownvalue.MapPartial(map[string]knownvalue.Check{
+						"br-fw-01":   stringsExact("7.4.2"),
+						"dc1-edge-b": stringsExact("7.2.5", "7.4.2"),
+					})),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+		},
+	})
+	// One readiness check and one upgrade for the pair still to go.
+	if n := srv.Stats().UpgradeRequests - before; n != 2 {
+		t.Errorf("the resumed apply sent %d upgrade requests, want 2", n)
+	}
+	checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+	checkAuditEmpty(t, srv)
+}
+
+// A unit reverted outside Terraform is drift: refresh marks the job
+// partial, the plan shows an update, and apply upgrades that unit again.
+func TestAccDeviceUpgrade_drift(t *testing.T) {
+	srv := upgradeSim(t)
+	// A revert leaves the unit's configuration to deploy again, which the
+	// job does before its readiness check.
+	args := `  ignore_checks = ["pending_deployment:br-fw-01"]`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: upgradeConfig(srv, args),
+			},
+			{
+				PreConfig: func() { revertUnit(t, srv, brFW01ID, "br-fw-01") },
+				Config:    upgradeConfig(srv, args),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("hops"), knownvalue.MapPartial(map[string]knownvalue.Check{
+						"br-fw-01":   stringsExact("7.2.5", "7.4.2"),
+						"dc1-edge-a": stringsExact("7.4.2"),
+					})),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+		},
+	})
+	checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+	checkAuditEmpty(t, srv)
+}
+
+// revertUnit reverts a unit on the simulator through the management
+// center's API and waits until it runs its previous version.
+func revertUnit(t *testing.T, srv *fmcsim.Server, id, name string) {
+	t.Helper()
+	c := simClient(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.RevertUpgrade(ctx, []fmc.Reference{fmc.DeviceTarget(id, name)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for simVersion(t, srv, name) != "7.2.5" {
+		if ctx.Err() != nil {
+			t.Fatalf("%s did not revert", name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Without a management center the plan leaves the computed values
+// unknown, and apply says what is missing.
+func TestAccDeviceUpgrade_noConnection(t *testing.T) {
+	t.Setenv("FMC_URL", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+resource "fmcupgrade_device_upgrade" "job" {
+  target_version = "7.4.2"
+  device_ids     = ["br-fw-01"]
+}
+`,
+				ExpectError: messageRE("No management center connection"),
+			},
+		},
+	})
+}
+
+func TestAccDeviceUpgrade_invalid(t *testing.T) {
+	cases := map[string]struct{ args, want string }{
+		"no units":      {`target_version = "7.4.2"`, `At least one of these attributes must be configured`},
+		"keyword":       {`target_version = "latest"` + "\n" + `device_ids = ["a"]`, `value must be none of`},
+		"phase":         {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `phase = "tonight"`, `value must be one of`},
+		"no readiness":  {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `readiness_check = false`, `Readiness check cannot be skipped`},
+		"no deployment": {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `deploy_after = false`, `Deployment after the upgrade cannot be skipped`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      fmt.Sprintf("resource \"fmcupgrade_device_upgrade\" \"job\" {\n%s\n}\n", tc.args),
+					PlanOnly:    true,
+					ExpectError: messageRE(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+func TestDriftedUnits(t *testing.T) {
+	names := map[string]string{"a": "fw-a", "b": "fw-b", "c": "fw-c"}
+	versions := map[string]string{"a": "7.4.2", "b": "7.2.5", "c": "7.2.9"}
+	// fw-c's platform stops at 7.2.9: its own last hop, not the target,
+	// says whether it drifted.
+	hops := map[string][]string{"fw-a": {"7.2.5", "7.4.2"}, "fw-c": {"7.2.5", "7.2.9"}}
+	got := driftedUnits("7.4.2", versions, names, hops)
+	if len(got) != 1 || got[0] != "fw-b" {
+		t.Errorf("drifted = %v, want [fw-b]", got)
+	}
+}
