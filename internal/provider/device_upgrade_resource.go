@@ -113,8 +113,10 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"center to `target_version`.\n\n" +
 			"`terraform plan` reads the live estate, plans it with the same planner as `fmcupgrade_upgrade_plan` and shows " +
 			"the `hops` of every unit and the ordered `steps`; readiness failures (`fmcupgrade_readiness`) stop the plan " +
-			"unless listed in `ignore_checks`. `terraform apply` runs exactly those steps: packages copied, readiness " +
-			"checks, upgrades in waves (standby before active, data units before control), deployments, backups. It " +
+			"unless listed in `ignore_checks` (or, for devices only, waived with `readiness_check = false`). `terraform apply` " +
+			"runs exactly those steps: packages copied, readiness checks, upgrades in waves (standby before active, data " +
+			"units before control), deployments, backups, apart from the steps skipped on request with " +
+			"`readiness_check = false` or `deploy_after = false`. It " +
 			"stops at the first failure, saves how far it got (`status = \"partial\"`) and the next apply resumes without " +
 			"requesting an upgrade twice. (When the very first apply fails, Terraform marks the job tainted and replaces it " +
 			"on the next apply; the new job observes where every unit stands and likewise sends no duplicate request.)\n\n" +
@@ -159,8 +161,12 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"readiness_check": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Run the management center's readiness check on each unit before its upgrade (READY-5). " +
-					"Only `true` is supported: the job always runs it.",
+				MarkdownDescription: "Run the management center's readiness check on each unit before its upgrade (READY-5; " +
+					"default `true`). `false` skips the devices' readiness checks, as READY-5 allows only on explicit request: " +
+					"their `readiness_check` steps are shown but skipped at apply, and failing readiness findings on devices " +
+					"no longer stop the plan (they are shown as warnings). The management center may still check a unit's " +
+					"readiness as part of its upgrade. The management center's own readiness check and its findings are " +
+					"mandatory and never skipped. The plan warns when this is `false`.",
 			},
 			"revert_enabled": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -177,8 +183,11 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"deploy_after": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Deploy the configuration to each unit after its upgrade (READY-2). Only `true` is " +
-					"supported: the job always deploys before and after.",
+				MarkdownDescription: "Deploy the configuration to each unit after its upgrade (READY-2; default `true`). " +
+					"`false` skips the `deploy_configuration` steps after each unit's last upgrade: the configuration must " +
+					"then be deployed by hand (apply warns for each unit). Deployments before an upgrade, including the one " +
+					"between two hops of a multi-hop path, always run, because READY-2 requires pending changes deployed " +
+					"before a device upgrade. The plan warns when this is `false`.",
 			},
 			"ignore_checks": schema.ListAttribute{
 				Optional: true, ElementType: types.StringType,
@@ -505,10 +514,21 @@ func (r *deviceUpgradeResource) checkReadiness(ctx context.Context, client *fmc.
 		addReadinessError(diags, err)
 		return
 	}
-	var warns, skipped []string
+	// readiness_check = false waives the devices' findings, never the
+	// management center's (READY-5).
+	mcName := strings.TrimSpace(facts.ManagementCenter.Name)
+	if mcName == "" {
+		mcName = "management center"
+	}
+	waive := skipDeviceReadiness(m)
+	var warns, skipped, waived []string
 	for _, c := range res.Checks {
 		switch c.Status {
 		case planner.StatusFail:
+			if waive && !strings.EqualFold(c.Target, mcName) {
+				waived = append(waived, c.Line())
+				continue
+			}
 			diags.AddError("Not ready to upgrade: "+c.ID+" on "+c.Target,
 				c.Line()+"\n\nFix it and plan again, or list it in ignore_checks as \""+c.ID+":"+c.Target+"\" to go ahead anyway.")
 		case planner.StatusSkip:
@@ -516,6 +536,12 @@ func (r *deviceUpgradeResource) checkReadiness(ctx context.Context, client *fmc.
 		case planner.StatusWarn:
 			warns = append(warns, c.Line())
 		}
+	}
+	if len(waived) > 0 {
+		diags.AddWarning("Device readiness failures not enforced",
+			"readiness_check = false: these findings on devices do not stop the job, and the devices' readiness checks "+
+				"are skipped at apply (the management center may still refuse an upgrade its own checks fail):\n  "+
+				strings.Join(waived, "\n  "))
 	}
 	if len(skipped) > 0 {
 		diags.AddWarning("Readiness checks ignored", "These checks are listed in ignore_checks and do not stop the job:\n  "+strings.Join(skipped, "\n  "))
@@ -542,17 +568,36 @@ func addReadinessError(diags *diag.Diagnostics, err error) {
 	addPlannerError(diags, err)
 }
 
-func unsupportedFalse(m *deviceUpgradeModel, diags *diag.Diagnostics) {
-	if !m.ReadinessCheck.IsUnknown() && !m.ReadinessCheck.IsNull() && !m.ReadinessCheck.ValueBool() {
-		diags.AddAttributeError(fwpath.Root("readiness_check"), "Readiness check cannot be skipped",
-			"This provider version always runs the management center's readiness check before each unit's upgrade "+
-				"(READY-5). Remove readiness_check = false, or list a failing check in ignore_checks.")
+// skipWarnings warns at plan time about the steps apply skips on request:
+// the devices' readiness checks (READY-5 allows it only so) and the
+// deployments after the upgrades (READY-2).
+func skipWarnings(m *deviceUpgradeModel, diags *diag.Diagnostics) {
+	phase := m.Phase.ValueString()
+	if m.Phase.IsUnknown() || m.Phase.IsNull() {
+		phase = runner.PhaseUpgrade
 	}
-	if !m.DeployAfter.IsUnknown() && !m.DeployAfter.IsNull() && !m.DeployAfter.ValueBool() {
-		diags.AddAttributeError(fwpath.Root("deploy_after"), "Deployment after the upgrade cannot be skipped",
-			"This provider version always deploys the configuration before and after each unit's upgrade (READY-2). "+
-				"Remove deploy_after = false.")
+	if skipDeviceReadiness(m) && phase != runner.PhaseStage {
+		diags.AddAttributeWarning(fwpath.Root("readiness_check"), "Device readiness checks are skipped",
+			"readiness_check = false: apply skips the readiness check of every device before its upgrade (READY-5 allows "+
+				"this only on explicit request), and failing readiness findings on devices do not stop the plan. The "+
+				"management center's own readiness check is mandatory and still runs, and its findings still stop the plan.")
 	}
+	if skipDeployAfter(m) && phase == runner.PhaseUpgrade {
+		diags.AddAttributeWarning(fwpath.Root("deploy_after"), "Deployment after the upgrade is skipped",
+			"deploy_after = false: apply does not deploy the configuration to the units after their upgrade, which READY-2 "+
+				"asks for; deploy it by hand once the job is done (Deploy > Deployment on the management center). "+
+				"Pending changes are still deployed before every device upgrade, as READY-2 requires.")
+	}
+}
+
+// skipDeviceReadiness and skipDeployAfter are set only by an explicit
+// false: unknown and null mean the default, true.
+func skipDeviceReadiness(m *deviceUpgradeModel) bool {
+	return !m.ReadinessCheck.IsUnknown() && !m.ReadinessCheck.IsNull() && !m.ReadinessCheck.ValueBool()
+}
+
+func skipDeployAfter(m *deviceUpgradeModel) bool {
+	return !m.DeployAfter.IsUnknown() && !m.DeployAfter.IsNull() && !m.DeployAfter.ValueBool()
 }
 
 func (r *deviceUpgradeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -564,10 +609,6 @@ func (r *deviceUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	var plan deviceUpgradeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	unsupportedFalse(&plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -587,6 +628,7 @@ func (r *deviceUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if state != nil && req.Plan.Raw.Equal(req.State.Raw) && state.Status.ValueString() == runner.StatusComplete {
 		return
 	}
+	skipWarnings(&plan, &resp.Diagnostics)
 	plan.UnitVersions = types.MapUnknown(types.StringType)
 	plan.Status = types.StringUnknown()
 	plan.Hops = types.MapUnknown(hopsType.ElemType)
@@ -711,11 +753,13 @@ func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration
 	tflog.Info(ctx, "starting the device upgrade job", map[string]any{"id": plan.ID.ValueString(), "phase": plan.Phase.ValueString(),
 		"steps": len(job.plan.Steps), "resume": resume != nil})
 	opts := runner.ExecOptions{
-		Phase:        plan.Phase.ValueString(),
-		EnableRevert: plan.RevertEnabled.ValueBool(),
-		AutoCancel:   plan.AutoCancel.ValueBool(),
-		PollInterval: r.data.PollInterval,
-		Resume:       resume,
+		Phase:               plan.Phase.ValueString(),
+		EnableRevert:        plan.RevertEnabled.ValueBool(),
+		AutoCancel:          plan.AutoCancel.ValueBool(),
+		SkipDeviceReadiness: skipDeviceReadiness(plan),
+		SkipDeployAfter:     skipDeployAfter(plan),
+		PollInterval:        r.data.PollInterval,
+		Resume:              resume,
 		OnStep: func(s runner.StepResult) {
 			tflog.Info(ctx, "step ended", map[string]any{"order": s.Order, "wave": s.Wave, "action": s.Action,
 				"target": s.Target, "state": s.State, "detail": s.Detail})

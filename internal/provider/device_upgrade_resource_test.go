@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -37,9 +39,18 @@ const (
 // without rate limits (the provider is told the same), on a fast clock.
 func upgradeSim(t *testing.T) *fmcsim.Server {
 	t.Helper()
+	return upgradeSimWith(t, nil)
+}
+
+// upgradeSimWith is upgradeSim with the scenario changed by edit first.
+func upgradeSimWith(t *testing.T, edit func(sc *fmcsim.Scenario)) *fmcsim.Server {
+	t.Helper()
 	sc, ok := fmcsim.Builtin("demo")
 	if !ok {
 		t.Fatal("no demo scenario")
+	}
+	if edit != nil {
+		edit(sc)
 	}
 	for i, c := range sc.Chassis {
 		if c.Name == "dc1-fxos-a" || c.Name == "dc1-fxos-b" {
@@ -371,13 +382,169 @@ resource "fmcupgrade_device_upgrade" "job" {
 	})
 }
 
+// readiness_check = false and deploy_after = false: the plan still shows
+// every step, apply skips the devices' readiness checks and the
+// deployments after the upgrades, every unit reaches the target without a
+// rule broken or a request sent twice, and the units are left with their
+// configuration to deploy by hand.
+func TestAccDeviceUpgrade_skipReadinessAndDeploy(t *testing.T) {
+	srv := upgradeSim(t)
+	args := "  readiness_check = false\n  deploy_after    = false"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: upgradeConfig(srv, args),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("readiness_check"), knownvalue.Bool(false)),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("deploy_after"), knownvalue.Bool(false)),
+					// The skipped steps are still shown.
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("steps"), knownvalue.ListSizeExact(12)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+			{
+				PreConfig: func() {
+					checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+					checkAuditEmpty(t, srv)
+				},
+				Config: upgradeConfig(srv, args),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+	// Two package copies and two upgrades (br-fw-01, the dc1-edge pair):
+	// no readiness-check-only request.
+	if n := srv.Stats().UpgradeRequests; n != 4 {
+		t.Errorf("%d upgrade requests, want 4 (2 copies, 2 upgrades)", n)
+	}
+	for _, tk := range srv.Estate().Tasks {
+		if tk.Name == "Readiness check" {
+			t.Errorf("readiness check task %s ran: %s", tk.ID, tk.Message)
+		}
+	}
+	// The deployments after the upgrades were skipped: the configuration
+	// is left to deploy by hand.
+	for _, u := range srv.Estate().Units {
+		switch u.Name {
+		case "br-fw-01", "dc1-edge-a", "dc1-edge-b":
+			if !u.PendingDeployment {
+				t.Errorf("%s has no pending deployment although its deployment after the upgrade was skipped", u.Name)
+			}
+		}
+	}
+	checkAuditEmpty(t, srv)
+}
+
+// readiness_check = false waives the devices' failing findings at plan
+// (the management center may still refuse the upgrade by its own check),
+// but never the management center's own (READY-5).
+func TestAccDeviceUpgrade_readinessCheckFalse(t *testing.T) {
+	cfg := func(srv *fmcsim.Server, extra string) string {
+		return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + `
+resource "fmcupgrade_device_upgrade" "job" {
+  target_version = "7.4.2"
+  device_ids     = ["cloud-ftdv-az-01"]
+` + extra + `
+}
+`
+	}
+	t.Run("device findings", func(t *testing.T) {
+		srv := upgradeSim(t)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:      cfg(srv, ""),
+					ExpectError: messageRE(`Not ready to upgrade: health_disk_usage on cloud-ftdv-az-01`),
+				},
+				{
+					// The device's full disk no longer stops the plan...
+					Config:             cfg(srv, "  readiness_check = false"),
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					// ...but the management center checks readiness within
+					// the upgrade and refuses it.
+					Config:      cfg(srv, "  readiness_check = false"),
+					ExpectError: messageRE(`Upgrade step failed: upgrade_threat_defense cloud-ftdv-az-01 .* Readiness check failed: .* DISK_USAGE`),
+				},
+			},
+		})
+		if n := srv.Stats().UpgradeRequests; n != 2 {
+			t.Errorf("%d upgrade requests, want 2 (the copy and the refused upgrade)", n)
+		}
+		checkUnitsAt(t, srv, "7.2.5", "cloud-ftdv-az-01")
+		checkAuditEmpty(t, srv)
+	})
+	t.Run("management center findings", func(t *testing.T) {
+		srv := upgradeSimWith(t, func(sc *fmcsim.Scenario) {
+			sc.HealthAlerts = append(sc.HealthAlerts, fmcsim.HealthAlert{Device: "0", Module: "DATABASE", Status: "RED",
+				Details: "Database integrity check failed."})
+		})
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      cfg(srv, "  readiness_check = false\n  ignore_checks = [\"health_disk_usage:cloud-ftdv-az-01\"]"),
+				PlanOnly:    true,
+				ExpectError: messageRE(`Not ready to upgrade: health_database on`),
+			}},
+		})
+		if n := srv.Stats().UpgradeRequests; n != 0 {
+			t.Errorf("%d upgrade requests, want none", n)
+		}
+	})
+}
+
+func TestSkipWarnings(t *testing.T) {
+	cases := []struct {
+		name            string
+		phase           types.String
+		readiness, dplo bool
+		want            []string
+	}{
+		{"defaults", types.StringValue("upgrade"), true, true, nil},
+		{"both", types.StringValue("upgrade"), false, false, []string{"Device readiness checks are skipped", "Deployment after the upgrade is skipped"}},
+		{"unknown phase", types.StringUnknown(), false, false, []string{"Device readiness checks are skipped", "Deployment after the upgrade is skipped"}},
+		{"check phase", types.StringValue("check"), false, false, []string{"Device readiness checks are skipped"}},
+		{"stage phase", types.StringValue("stage"), false, false, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := deviceUpgradeModel{Phase: tc.phase, ReadinessCheck: types.BoolValue(tc.readiness), DeployAfter: types.BoolValue(tc.dplo)}
+			var diags diag.Diagnostics
+			skipWarnings(&m, &diags)
+			var got []string
+			for _, d := range diags {
+				if d.Severity() != diag.SeverityWarning {
+					t.Errorf("not a warning: %s", d.Summary())
+				}
+				got = append(got, d.Summary())
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("warnings %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Unknown or null flags are the default: nothing is skipped.
+	m := deviceUpgradeModel{Phase: types.StringValue("upgrade"), ReadinessCheck: types.BoolUnknown(), DeployAfter: types.BoolNull()}
+	if skipDeviceReadiness(&m) || skipDeployAfter(&m) {
+		t.Error("an unknown or null flag skips steps")
+	}
+}
+
 func TestAccDeviceUpgrade_invalid(t *testing.T) {
 	cases := map[string]struct{ args, want string }{
-		"no units":      {`target_version = "7.4.2"`, `At least one of these attributes must be configured`},
-		"keyword":       {`target_version = "latest"` + "\n" + `device_ids = ["a"]`, `value must be none of`},
-		"phase":         {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `phase = "tonight"`, `value must be one of`},
-		"no readiness":  {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `readiness_check = false`, `Readiness check cannot be skipped`},
-		"no deployment": {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `deploy_after = false`, `Deployment after the upgrade cannot be skipped`},
+		"no units": {`target_version = "7.4.2"`, `At least one of these attributes must be configured`},
+		"keyword":  {`target_version = "latest"` + "\n" + `device_ids = ["a"]`, `value must be none of`},
+		"phase":    {`target_version = "7.4.2"` + "\n" + `device_ids = ["a"]` + "\n" + `phase = "tonight"`, `value must be one of`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

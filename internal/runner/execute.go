@@ -79,6 +79,22 @@ type ExecOptions struct {
 	// Steps outside the phase stay pending.
 	Phase string
 
+	// SkipDeviceReadiness skips the readiness_check steps of threat defense
+	// devices, which READY-5 allows only on explicit request: no
+	// readiness-check-only request is sent for them (the management center
+	// may still run its own check as part of the upgrade, as it does for a
+	// unit with no passed check for the package). The management center's
+	// own readiness check is mandatory (READY-5) and is never skipped.
+	SkipDeviceReadiness bool
+	// SkipDeployAfter skips the deploy_configuration steps that follow the
+	// last upgrade_threat_defense of their target, and leaves the
+	// configuration to be deployed by hand (READY-2 wants it deployed after
+	// the upgrade; each skip is also reported in Progress.Warnings).
+	// Deployments before an upgrade always run: READY-2 requires pending
+	// changes deployed before a device upgrade, so a deployment between two
+	// hops of a multi-hop path runs too.
+	SkipDeployAfter bool
+
 	// PollInterval is the first pause between polls of a task or state;
 	// it grows by half while nothing changes, up to MaxPollInterval
 	// (default four times PollInterval, at least a minute).
@@ -855,7 +871,53 @@ func (x *executor) awaitEarlier(ctx context.Context, sr *stepRun, id string) err
 	return err
 }
 
+// skippedOnRequest says why the options skip a step, or "" when they do
+// not.
+func (x *executor) skippedOnRequest(ctx context.Context, sr *stepRun) string {
+	s := sr.s
+	switch s.Action {
+	case planner.ActionReadinessCheck:
+		// The management center's own check is mandatory (READY-5).
+		if x.opts.SkipDeviceReadiness && !x.names.isMC(s.Target) {
+			return "skipped on request (readiness_check = false)"
+		}
+	case planner.ActionDeployConfiguration:
+		if x.opts.SkipDeployAfter && x.deployAfterLastUpgrade(sr.i) {
+			x.warn(ctx, fmt.Sprintf("READY-2: the configuration of %s was not deployed after its upgrade (skipped on request, deploy_after = false); "+
+				"deploy it by hand (Deploy > Deployment on the management center)", s.Target))
+			return fmt.Sprintf("skipped on request (deploy_after = false): READY-2 wants the configuration deployed after the upgrade; "+
+				"deploy it to %s by hand", s.Target)
+		}
+	}
+	return ""
+}
+
+// deployAfterLastUpgrade reports whether step i deploys a target after an
+// upgrade_threat_defense of it and before none: a deployment before an
+// upgrade (also one between two hops) is what READY-2 requires before a
+// device upgrade and is never skipped.
+func (x *executor) deployAfterLastUpgrade(i int) bool {
+	d := x.plan.Steps[i]
+	before, after := false, false
+	for _, s := range x.plan.Steps {
+		if s.Action != planner.ActionUpgradeThreatDefense || s.Target != d.Target {
+			continue
+		}
+		// Steps of one wave never wait for each other: an upgrade and a
+		// deployment of the same target are in different waves.
+		if s.Wave < d.Wave {
+			before = true
+		} else {
+			after = true
+		}
+	}
+	return before && !after
+}
+
 func (x *executor) dispatch(ctx context.Context, sr *stepRun) (outcome, error) {
+	if why := x.skippedOnRequest(ctx, sr); why != "" {
+		return outcome{skipped: true, detail: why}, nil
+	}
 	switch sr.s.Action {
 	case planner.ActionCopyPackage:
 		return x.copyPackage(ctx, sr)
