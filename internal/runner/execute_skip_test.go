@@ -307,3 +307,27 @@ func TestExecuteSkipDeployAfter(t *testing.T) {
 	}
 	e.assertClean()
 }
+
+// A unit two hops away gets the second hop's package with that upgrade,
+// not in the first wave: the management center refuses to copy a package
+// the unit cannot install yet. The whole job lands with the auditor empty.
+func TestExecuteMultiHop(t *testing.T) {
+	ctx := execCtx(t)
+	files := startExecSim(t, multiHopScenario()).plan(ctx, "7.4.2").Packages
+	e := startExecSim(t, withPackages(multiHopScenario(), files))
+	plan := e.plan(ctx, "7.4.2")
+	prog, err := e.run(ctx, plan, e.opts())
+	if err != nil {
+		e.dump(prog)
+		t.Fatal(err)
+	}
+	if prog.Status != StatusComplete {
+		t.Fatalf("status %s", prog.Status)
+	}
+	if v := e.unit("old-1").Version; !strings.HasPrefix(v, "7.4.2") {
+		t.Fatalf("old-1 runs %s, want 7.4.2", v)
+	}
+	e.assertAt("7.4.2")
+	e.assertLanded(plan, prog)
+	e.assertClean()
+}

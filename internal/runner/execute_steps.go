@@ -411,6 +411,18 @@ func (x *executor) devicesStarted(devIDs, otherIDs []string) fmc.IdempotencyChec
 
 // ---- copy_package ----
 
+// landingBefore is the version a unit's planned path lands on just before
+// version to, or "" when to is its first hop or not on its path.
+func (x *executor) landingBefore(name, to string) string {
+	path := x.plan.UnitPaths[name]
+	for i := 2; i < len(path); i++ {
+		if path[i] == to {
+			return path[i-1]
+		}
+	}
+	return ""
+}
+
 func (x *executor) copyPackage(ctx context.Context, sr *stepRun) (outcome, error) {
 	s := sr.s
 	if strings.HasSuffix(s.Target, "(build unknown)") {
@@ -461,7 +473,7 @@ func (x *executor) copyPackage(ctx context.Context, sr *stepRun) (outcome, error
 // multi-instance chassis below its version (PushUpgradeFileOnly). Units at
 // or past it are left out: a copy to them would be refused as a duplicate.
 func (x *executor) pushPackage(ctx context.Context, sr *stepRun, file, to string, units []unit) (string, bool, error) {
-	var devIDs []string
+	var devIDs, deferred []string
 	var chassis []unit
 	for _, u := range units {
 		if u.kind == kindMIChassis {
@@ -478,10 +490,19 @@ func (x *executor) pushPackage(ctx context.Context, sr *stepRun, file, to string
 			return "", false, err
 		}
 		for _, id := range devIDs {
-			if !atLeast(deviceVersion(recs[id]), to) {
-				targets = append(targets, fmc.DeviceTarget(id, x.names.deviceName(id)))
-				targetIDs = append(targetIDs, id)
+			have := deviceVersion(recs[id])
+			if atLeast(have, to) {
+				continue
 			}
+			// A unit with an earlier hop still ahead cannot take this
+			// package yet (the management center refuses a copy it could
+			// not install): its upgrade copies the package then.
+			if prev := x.landingBefore(x.names.deviceName(id), to); prev != "" && !atLeast(have, prev) {
+				deferred = append(deferred, x.names.deviceName(id))
+				continue
+			}
+			targets = append(targets, fmc.DeviceTarget(id, x.names.deviceName(id)))
+			targetIDs = append(targetIDs, id)
 		}
 	}
 	if len(chassis) > 0 {
@@ -510,7 +531,14 @@ func (x *executor) pushPackage(ctx context.Context, sr *stepRun, file, to string
 			chassisIDs = append(chassisIDs, c.id)
 		}
 	}
+	later := ""
+	if len(deferred) > 0 {
+		later = fmt.Sprintf("; %s get it with their upgrade, after an earlier hop", strings.Join(deferred, ", "))
+	}
 	if len(targets) == 0 {
+		if later != "" {
+			return strings.TrimPrefix(later, "; "), false, nil
+		}
 		return "every unit already runs " + to, false, nil
 	}
 	pkgID, err := x.packageID(ctx, sr, file)
@@ -527,7 +555,7 @@ func (x *executor) pushPackage(ctx context.Context, sr *stepRun, file, to string
 			return "", false, err
 		}
 	}
-	return fmt.Sprintf("copied to %s", refNames(targets)), true, nil
+	return fmt.Sprintf("copied to %s%s", refNames(targets), later), true, nil
 }
 
 // awaitUnitTask waits for a listed upgrade task on a unit whose record does
