@@ -797,7 +797,9 @@ func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration
 	plan.UnitVersions, d = types.MapValueFrom(ctx, types.StringType, versions)
 	diags.Append(d...)
 	if err != nil {
-		addExecError(diags, err, ctx.Err() != nil, timeout)
+		// Only the timeouts block's deadline is a time-out; an interrupt
+		// (Ctrl-C) cancels the context instead.
+		addExecError(diags, err, errors.Is(ctx.Err(), context.DeadlineExceeded), timeout)
 	}
 	diags.Append(state.Set(ctx, plan)...)
 }
