@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -860,28 +859,14 @@ func (r *chassisUpgradeResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var resume *runner.Progress
-	if b, d := req.Private.GetKey(ctx, privateProgressKey); !d.HasError() && len(b) > 0 {
-		var p runner.Progress
-		if json.Unmarshal(b, &p) == nil {
-			resume = &p
-		}
-	}
+	resume := loadProgress(ctx, req.Private, privateProgressKey, &resp.Diagnostics)
 	r.apply(ctx, timeout, &m, resume, &resp.State, resp.Private, &resp.Diagnostics)
-}
-
-type chassisPrivate interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-type chassisState interface {
-	Set(ctx context.Context, val any) diag.Diagnostics
 }
 
 // apply recomputes the plan, runs it and records where it got, also when it
 // stops: the next apply resumes from the recorded Progress.
 func (r *chassisUpgradeResource) apply(ctx context.Context, timeout time.Duration, m *chassisUpgradeModel, resume *runner.Progress,
-	state chassisState, private chassisPrivate, diags *diag.Diagnostics) {
+	state stateSetter, private privateSetter, diags *diag.Diagnostics) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	job := r.buildJob(ctx, m, diags)
@@ -921,11 +906,7 @@ func (r *chassisUpgradeResource) apply(ctx context.Context, timeout time.Duratio
 	tflog.Info(ctx, "starting the chassis upgrade job", map[string]any{"chassis": job.names, "steps": len(job.plan.Steps)})
 	prog, err := runner.Execute(ctx, job.env, job.plan, opts)
 
-	if prog != nil {
-		if b, jerr := json.Marshal(prog); jerr == nil {
-			diags.Append(private.SetKey(ctx, privateProgressKey, b)...)
-		}
-	}
+	saveProgress(ctx, private, privateProgressKey, prog, diags)
 	m.Status = types.StringValue(runner.StatusPartial)
 	if err == nil && prog != nil {
 		m.Status = types.StringValue(prog.Status)

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -695,28 +694,8 @@ func (r *deviceUpgradeResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	raw, d := req.Private.GetKey(ctx, progressKey)
-	resp.Diagnostics.Append(d...)
-	var resume *runner.Progress
-	if len(raw) > 0 {
-		resume = &runner.Progress{}
-		if err := json.Unmarshal(raw, resume); err != nil {
-			// Resume is an optimisation: the runner observes the estate
-			// anyway, so a damaged record only costs re-observation.
-			tflog.Warn(ctx, "ignoring an unreadable saved progress", map[string]any{"error": err.Error()})
-			resume = nil
-		}
-	}
+	resume := loadProgress(ctx, req.Private, progressKey, &resp.Diagnostics)
 	r.apply(ctx, timeout, &plan, resume, &resp.State, resp.Private, &resp.Diagnostics)
-}
-
-// privateSetter is the part of the framework's private state apply writes.
-type privateSetter interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-type stateSetter interface {
-	Set(ctx context.Context, val any) diag.Diagnostics
 }
 
 func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration, plan *deviceUpgradeModel, resume *runner.Progress,
@@ -783,9 +762,7 @@ func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration
 		for _, w := range prog.Warnings {
 			diags.AddWarning("Upgrade job warning", w)
 		}
-		if b, jerr := json.Marshal(prog); jerr == nil {
-			diags.Append(private.SetKey(ctx, progressKey, b)...)
-		}
+		saveProgress(ctx, private, progressKey, prog, diags)
 	}
 	// Units the runner did not report keep the version seen at plan.
 	for _, d := range job.inv.Devices {

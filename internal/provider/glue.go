@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,10 +13,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/planner"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/runner"
 )
 
 // catalogDataSource is embedded by data sources that plan from the catalog
@@ -145,4 +148,46 @@ func nonNilStrings(s []string) []string {
 
 func anyUnknown(values ...interface{ IsUnknown() bool }) bool {
 	return slices.ContainsFunc(values, func(v interface{ IsUnknown() bool }) bool { return v.IsUnknown() })
+}
+
+// privateGetter is the part of private state an update reads.
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// privateSetter is the part of private state apply writes.
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// stateSetter is the part of state apply writes.
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+// loadProgress reads the runner's Progress saved under key. Resume is an
+// optimisation (the runner observes the estate anyway), so a damaged record
+// only costs re-observation and is ignored with a log line.
+func loadProgress(ctx context.Context, private privateGetter, key string, diags *diag.Diagnostics) *runner.Progress {
+	raw, d := private.GetKey(ctx, key)
+	diags.Append(d...)
+	if len(raw) == 0 {
+		return nil
+	}
+	var p runner.Progress
+	if err := json.Unmarshal(raw, &p); err != nil {
+		tflog.Warn(ctx, "ignoring an unreadable saved progress", map[string]any{"error": err.Error()})
+		return nil
+	}
+	return &p
+}
+
+// saveProgress keeps the runner's Progress under key for the next apply.
+func saveProgress(ctx context.Context, private privateSetter, key string, p *runner.Progress, diags *diag.Diagnostics) {
+	if p == nil {
+		return
+	}
+	if b, err := json.Marshal(p); err == nil {
+		diags.Append(private.SetKey(ctx, key, b)...)
+	}
 }
