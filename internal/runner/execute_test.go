@@ -27,7 +27,7 @@ import (
 const execTimeout = 20 * time.Second
 
 type execSim struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *fmcsim.Server
 	clock *fmcsim.ManualClock
 	cat   *catalog.Catalog
@@ -41,7 +41,7 @@ type execSim struct {
 	logs []string
 }
 
-func demoForExec(t *testing.T) *fmcsim.Scenario {
+func demoForExec(t testing.TB) *fmcsim.Scenario {
 	t.Helper()
 	sc, ok := fmcsim.Builtin("demo")
 	if !ok {
@@ -61,17 +61,17 @@ func demoForExec(t *testing.T) *fmcsim.Scenario {
 
 // startExecSim serves sc on a manual clock that Sleep advances: with one
 // step at a time (ExecOptions.Concurrency 1) every run is deterministic.
-func startExecSim(t *testing.T, sc *fmcsim.Scenario) *execSim {
+func startExecSim(t testing.TB, sc *fmcsim.Scenario) *execSim {
 	return startSim(t, sc, false)
 }
 
 // startConcurrentSim serves sc on an eventClock, for runs with several
 // steps at once.
-func startConcurrentSim(t *testing.T, sc *fmcsim.Scenario) *execSim {
+func startConcurrentSim(t testing.TB, sc *fmcsim.Scenario) *execSim {
 	return startSim(t, sc, true)
 }
 
-func startSim(t *testing.T, sc *fmcsim.Scenario, concurrent bool) *execSim {
+func startSim(t testing.TB, sc *fmcsim.Scenario, concurrent bool) *execSim {
 	t.Helper()
 	cat, err := catalog.Default()
 	if err != nil {
@@ -162,7 +162,7 @@ func (e *execSim) opts() ExecOptions {
 		Now:        e.clock.Now, Sleep: e.sleep}
 }
 
-func execCtx(t *testing.T) context.Context {
+func execCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), execTimeout)
 	t.Cleanup(cancel)
 	return ctx
