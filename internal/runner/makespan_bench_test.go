@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -15,10 +16,9 @@ import (
 // clusters.
 func stepFloor(s planner.Step) time.Duration {
 	t := fmcsim.DefaultTimings
-	fxos := len(s.Target) >= len("fxos-k9.") && s.Target[:len("fxos-k9.")] == "fxos-k9."
 	switch s.Action {
 	case planner.ActionCopyPackage:
-		if fxos {
+		if strings.HasPrefix(s.Target, "fxos-k9.") {
 			return t.FXOSDownload.D()
 		}
 		return t.PackageCopy.D()
