@@ -164,6 +164,10 @@ type EstatePlan struct {
 	maxParallel int
 }
 
+// MaxParallel is the cap on chassis and threat defense upgrades running at
+// once that the plan was made with; 0 is unlimited.
+func (p *EstatePlan) MaxParallel() int { return p.maxParallel }
+
 // Group kinds.
 const (
 	kindStandalone = iota

@@ -233,9 +233,10 @@ func stepTitle(s planner.Step) string {
 	return t
 }
 
-// Execute runs plan against the live estate, wave by wave. Steps of one
-// wave run concurrently (up to opts.Concurrency): the planner puts in one
-// wave only steps that may run together. It stops at the first failure:
+// Execute runs plan against the live estate. A step starts as soon as the
+// steps it waits for have ended, up to opts.Concurrency at once and the
+// plan's max_parallel upgrades at once, so the waves of the plan are an
+// upper bound on the time taken. It stops at the first failure:
 // no step is started after it, steps already running are followed to
 // their end, and the error names the step, the unit and the management
 // center's message.
@@ -264,7 +265,7 @@ func Execute(ctx context.Context, env Env, plan *planner.EstatePlan, opts ExecOp
 	x := newExecutor(env, plan, opts.withDefaults())
 	err := x.prepare(ctx)
 	if err == nil {
-		err = x.runWaves(ctx)
+		err = x.runSteps(ctx)
 	}
 	x.finish(ctx)
 	return x.progress, err
@@ -671,70 +672,92 @@ func joinInts(v []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// runWaves runs the waves in order; see Execute.
-func (x *executor) runWaves(ctx context.Context) error {
-	byWave := map[int][]int{}
-	var waves []int
-	for i, s := range x.plan.Steps {
-		if _, ok := byWave[s.Wave]; !ok {
-			waves = append(waves, s.Wave)
-		}
-		byWave[s.Wave] = append(byWave[s.Wave], i)
+// runSteps starts each step as soon as the steps it waits for (After) have
+// ended, in plan order, up to opts.Concurrency at once and at most the
+// plan's max_parallel chassis and threat defense upgrades at once. Waves
+// are the plan's picture of this order; following the dependencies instead
+// lets a long upgrade in one branch of the estate overlap the next steps of
+// another. After a failure no step is started; those running are followed
+// to their end.
+func (x *executor) runSteps(ctx context.Context) error {
+	steps := x.plan.Steps
+	index := make(map[int]int, len(steps)) // order -> position
+	for i, s := range steps {
+		index[s.Order] = i
 	}
-	sort.Ints(waves)
-	for _, w := range waves {
-		if err := x.runWave(ctx, byWave[w]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (x *executor) runWave(ctx context.Context, idx []int) error {
-	sem := make(chan struct{}, x.opts.Concurrency)
-	var wg sync.WaitGroup
-	var (
-		errMu    sync.Mutex
-		firstErr error
-	)
-	failed := func() bool {
-		errMu.Lock()
-		defer errMu.Unlock()
-		return firstErr != nil
-	}
-	for _, i := range idx {
-		x.mu.Lock()
-		pending := x.progress.Steps[i].State == StepPending && !x.outside[x.plan.Steps[i].Order]
-		x.mu.Unlock()
-		if !pending {
-			continue
-		}
-		acquired := false
-		select {
-		case sem <- struct{}{}:
-			acquired = true
-		case <-ctx.Done():
-		}
-		if !acquired || ctx.Err() != nil || failed() {
-			if acquired {
-				<-sem
+	waiting := make([]int, len(steps))
+	dependents := make([][]int, len(steps))
+	for i, s := range steps {
+		for _, a := range s.After {
+			if j, ok := index[a]; ok {
+				waiting[i]++
+				dependents[j] = append(dependents[j], i)
 			}
+		}
+	}
+	var ready []int // positions, kept in plan order
+	for i := range steps {
+		if waiting[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	type result struct {
+		i   int
+		err error
+	}
+	done := make(chan result)
+	running, upgrades, finished := 0, 0, 0
+	limit := x.plan.MaxParallel()
+	var firstErr error
+	finish := func(i int) {
+		finished++
+		for _, d := range dependents[i] {
+			if waiting[d]--; waiting[d] == 0 {
+				at := sort.SearchInts(ready, d)
+				ready = append(ready, 0)
+				copy(ready[at+1:], ready[at:])
+				ready[at] = d
+			}
+		}
+	}
+	for finished < len(steps) {
+		for k := 0; firstErr == nil && ctx.Err() == nil && k < len(ready) && running < x.opts.Concurrency; {
+			i := ready[k]
+			x.mu.Lock()
+			pending := x.progress.Steps[i].State == StepPending && !x.outside[steps[i].Order]
+			x.mu.Unlock()
+			if !pending {
+				// Done, skipped or outside the phase: nothing to run, and
+				// what waits on it is judged on its own.
+				ready = append(ready[:k], ready[k+1:]...)
+				finish(i)
+				continue
+			}
+			heavy := isUpgrade(steps[i].Action)
+			if heavy && limit > 0 && upgrades >= limit {
+				k++
+				continue
+			}
+			ready = append(ready[:k], ready[k+1:]...)
+			running++
+			if heavy {
+				upgrades++
+			}
+			go func(i int) { done <- result{i, x.runStep(ctx, i)} }(i)
+		}
+		if running == 0 {
 			break
 		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := x.runStep(ctx, i); err != nil {
-				errMu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				errMu.Unlock()
-			}
-		}(i)
+		r := <-done
+		running--
+		if isUpgrade(steps[r.i].Action) {
+			upgrades--
+		}
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
+		}
+		finish(r.i)
 	}
-	wg.Wait()
 	if firstErr != nil {
 		return firstErr
 	}

@@ -997,3 +997,42 @@ func TestExecuteRefusals(t *testing.T) {
 		}
 	})
 }
+
+// Steps start as soon as what they wait for has ended, but never more
+// chassis and threat defense upgrades at once than the plan's max_parallel.
+func TestExecuteHonoursMaxParallel(t *testing.T) {
+	for _, limit := range []int{1, 2} {
+		t.Run(fmt.Sprintf("max_parallel=%d", limit), func(t *testing.T) {
+			e := startConcurrentSim(t, demoForExec(t))
+			ctx := execCtx(t)
+			plan := e.planFor(ctx, planner.Targets{ThreatDefense: "7.4.2", MaxParallel: limit})
+			var mu sync.Mutex
+			running, peak := 0, 0
+			e.onLog = func(msg string, f map[string]any) {
+				action, _ := f["action"].(string)
+				if action != planner.ActionUpgradeThreatDefense && action != planner.ActionUpgradeChassis {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch msg {
+				case "runner: step started":
+					running++
+					peak = max(peak, running)
+				case "runner: step done", "runner: step failed":
+					running--
+				}
+			}
+			prog, err := e.run(ctx, plan, e.opts())
+			if err != nil {
+				e.dump(prog)
+				t.Fatal(err)
+			}
+			if peak == 0 || peak > limit {
+				t.Errorf("peak of %d upgrades at once, max_parallel %d", peak, limit)
+			}
+			e.assertAt("7.4.2")
+			e.assertClean()
+		})
+	}
+}
