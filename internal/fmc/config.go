@@ -33,15 +33,9 @@ const (
 // tokens.
 type Logger func(ctx context.Context, msg string, fields map[string]any)
 
-// RetryPolicy bounds the retries of one call. Zero fields take the defaults.
-type RetryPolicy struct {
-	// MaxAttempts counts the first try; default 6.
-	MaxAttempts int
-	// BaseDelay is the first backoff; it doubles per attempt. Default 1s.
-	BaseDelay time.Duration
-	// MaxDelay caps one backoff; default 30s.
-	MaxDelay time.Duration
-}
+// RetryPolicy bounds the retries of one call. Zero fields take the
+// defaults: 6 attempts, a first backoff of 1s doubling to at most 30s.
+type RetryPolicy = httpx.RetryPolicy
 
 // Config describes one management center connection.
 type Config struct {
@@ -156,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		username:   cfg.Username,
 		password:   cfg.Password,
 		wantDomain: strings.TrimSpace(cfg.Domain),
-		retry:      cfg.Retry.withDefaults(),
+		retry:      cfg.Retry.WithDefaults(time.Second),
 		reqTimeout: cfg.RequestTimeout,
 		userAgent:  cfg.UserAgent,
 		logger:     cfg.Logger,
@@ -219,27 +213,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 6
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = time.Second
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = 30 * time.Second
-	}
-	if p.MaxDelay < p.BaseDelay {
-		p.MaxDelay = p.BaseDelay
-	}
-	return p
-}
-
-// backoff is the capped exponential delay before attempt+1, with jitter.
-func (p RetryPolicy) backoff(attempt int) time.Duration {
-	return httpx.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(attempt)
-}
-
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -254,11 +227,7 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	if c.logger == nil {
 		return
 	}
-	for k, v := range fields {
-		if s, ok := v.(string); ok {
-			fields[k] = c.scrub(s)
-		}
-	}
+	c.secrets.ScrubFields(fields)
 	c.logger(ctx, c.scrub(msg), fields)
 }
 

@@ -244,7 +244,7 @@ func (c *Client) start(ctx context.Context, cl *call, check IdempotencyCheck) (*
 			"method": cl.method, "path": cl.path, "error": err.Error(),
 		})
 		// The server may be restarting or overloaded; give it a moment.
-		if err := c.sleep(ctx, c.retry.backoff(sent)); err != nil {
+		if err := c.sleep(ctx, c.retry.Backoff(sent)); err != nil {
 			return nil, err
 		}
 		task, started, cerr := check(ctx)

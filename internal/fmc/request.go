@@ -232,7 +232,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setAuth
 }
 
 func (c *Client) backoff(ctx context.Context, cl *call, attempt int, reason, detail string) error {
-	d := c.retry.backoff(attempt)
+	d := c.retry.Backoff(attempt)
 	c.log(ctx, "fmc: retrying after "+reason, map[string]any{
 		"method": cl.method, "path": cl.path, "attempt": attempt, "wait_ms": d.Milliseconds(), "detail": detail,
 	})

@@ -28,15 +28,9 @@ const (
 // tokens or download passwords.
 type Logger func(ctx context.Context, msg string, fields map[string]any)
 
-// RetryPolicy bounds the retries of one call. Zero fields take the defaults.
-type RetryPolicy struct {
-	// MaxAttempts counts the first try; default 6.
-	MaxAttempts int
-	// BaseDelay is the first backoff; it doubles per attempt. Default 2s.
-	BaseDelay time.Duration
-	// MaxDelay caps one backoff; default 30s.
-	MaxDelay time.Duration
-}
+// RetryPolicy bounds the retries of one call. Zero fields take the
+// defaults: 6 attempts, a first backoff of 2s doubling to at most 30s.
+type RetryPolicy = httpx.RetryPolicy
 
 // Config describes one chassis manager connection.
 type Config struct {
@@ -124,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 		base:       base,
 		username:   cfg.Username,
 		password:   cfg.Password,
-		retry:      cfg.Retry.withDefaults(),
+		retry:      cfg.Retry.WithDefaults(2 * time.Second),
 		reqTimeout: cfg.RequestTimeout,
 		userAgent:  cfg.UserAgent,
 		logger:     cfg.Logger,
@@ -178,27 +172,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 6
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = 2 * time.Second
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = 30 * time.Second
-	}
-	if p.MaxDelay < p.BaseDelay {
-		p.MaxDelay = p.BaseDelay
-	}
-	return p
-}
-
-// backoff is the capped exponential delay before attempt+1, with jitter.
-func (p RetryPolicy) backoff(attempt int) time.Duration {
-	return httpx.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(attempt)
-}
-
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -213,11 +186,7 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 	if c.logger == nil {
 		return
 	}
-	for k, v := range fields {
-		if s, ok := v.(string); ok {
-			fields[k] = c.scrub(s)
-		}
-	}
+	c.secrets.ScrubFields(fields)
 	c.logger(ctx, c.scrub(msg), fields)
 }
 
@@ -336,7 +305,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setHead
 }
 
 func (c *Client) backoff(ctx context.Context, cl *call, attempt int, reason, detail string) error {
-	d := c.retry.backoff(attempt)
+	d := c.retry.Backoff(attempt)
 	c.log(ctx, "fxos: retrying after "+reason, map[string]any{
 		"method": cl.method, "path": cl.path, "attempt": attempt, "wait_ms": d.Milliseconds(), "detail": detail,
 	})

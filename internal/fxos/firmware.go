@@ -421,7 +421,7 @@ func (c *Client) InstallPlatformBundle(ctx context.Context, version string) erro
 		return err
 	}
 	c.log(ctx, "fxos: the answer was lost; checking whether the installation started", map[string]any{"version": v})
-	if err := c.sleep(ctx, c.retry.backoff(1)); err != nil {
+	if err := c.sleep(ctx, c.retry.Backoff(1)); err != nil {
 		return err
 	}
 	st, serr := c.InstallStatus(ctx)

@@ -39,6 +39,40 @@ func (b Backoff) Delay(attempt int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
+// RetryPolicy bounds the retries of one call. Zero fields take the defaults
+// of WithDefaults.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; default 6.
+	MaxAttempts int
+	// BaseDelay is the first backoff; it doubles per attempt.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff; default 30s.
+	MaxDelay time.Duration
+}
+
+// WithDefaults fills the zero fields, with base as the default BaseDelay
+// (each server has its own sensible first wait).
+func (p RetryPolicy) WithDefaults(base time.Duration) RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 6
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = base
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	return p
+}
+
+// Backoff is the capped exponential delay before attempt+1, with jitter.
+func (p RetryPolicy) Backoff(attempt int) time.Duration {
+	return Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(attempt)
+}
+
 // TLSConfig is verified by default and trusts only caPEM when given;
 // insecure is an explicit opt-in the caller warns about. label prefixes
 // certificate errors ("fmc: ca_certificate").
@@ -143,6 +177,15 @@ func (s *Secrets) Scrub(text string) string {
 		}
 	}
 	return text
+}
+
+// ScrubFields scrubs the string values of log fields in place.
+func (s *Secrets) ScrubFields(fields map[string]any) {
+	for k, v := range fields {
+		if str, ok := v.(string); ok {
+			fields[k] = s.Scrub(str)
+		}
+	}
 }
 
 // RedactURL hides credentials in a URL the user typed, also when it does not

@@ -100,3 +100,27 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryPolicyDefaults(t *testing.T) {
+	p := RetryPolicy{}.WithDefaults(2 * time.Second)
+	if p.MaxAttempts != 6 || p.BaseDelay != 2*time.Second || p.MaxDelay != 30*time.Second {
+		t.Fatalf("defaults = %+v", p)
+	}
+	p = RetryPolicy{BaseDelay: time.Minute, MaxDelay: time.Second}.WithDefaults(time.Second)
+	if p.MaxDelay != time.Minute {
+		t.Fatalf("MaxDelay below BaseDelay not raised: %+v", p)
+	}
+	if d := p.Backoff(3); d < 30*time.Second || d > time.Minute {
+		t.Fatalf("Backoff(3) = %v", d)
+	}
+}
+
+func TestScrubFields(t *testing.T) {
+	var s Secrets
+	s.Add("hunter22")
+	f := map[string]any{"url": "https://u:hunter22@h", "n": 3}
+	s.ScrubFields(f)
+	if f["url"] != "https://u:***@h" || f["n"] != 3 {
+		t.Fatalf("ScrubFields = %v", f)
+	}
+}
