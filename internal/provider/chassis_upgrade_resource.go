@@ -232,16 +232,7 @@ func (r *chassisUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 }
 
 func (r *chassisUpgradeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *chassisUpgradeResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
@@ -318,18 +309,7 @@ func (j *chassisJob) upgrades() int {
 }
 
 func (r *chassisUpgradeResource) client(diags *diag.Diagnostics) *fmc.Client {
-	switch {
-	case r.data == nil:
-		diags.AddError("Management center connection not known yet",
-			"The provider configuration is not known yet, so the management center cannot be read. "+
-				"Give the provider arguments values that are known at plan time.")
-	case r.data.FMC == nil:
-		diags.AddError("No management center connection",
-			"fmcupgrade_chassis_upgrade reads the estate from the management center and needs its connection. "+r.data.NoFMC)
-	default:
-		return r.data.FMC
-	}
-	return nil
+	return fmcClientOf(r.data, "fmcupgrade_chassis_upgrade reads the estate from the management center and needs its connection.", diags)
 }
 
 func (r *chassisUpgradeResource) catalog() *catalog.Catalog {

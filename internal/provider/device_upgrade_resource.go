@@ -233,16 +233,7 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 }
 
 func (r *deviceUpgradeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *deviceUpgradeResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
@@ -253,18 +244,7 @@ func (r *deviceUpgradeResource) ConfigValidators(_ context.Context) []resource.C
 
 // client returns the management center client, or reports why there is none.
 func (r *deviceUpgradeResource) client(diags *diag.Diagnostics) *fmc.Client {
-	switch {
-	case r.data == nil:
-		diags.AddError("Management center connection not known yet",
-			"The provider configuration is not known yet, so the management center cannot be reached. "+
-				"Give the provider arguments values that are known at apply time.")
-	case r.data.FMC == nil:
-		diags.AddError("No management center connection",
-			"fmcupgrade_device_upgrade upgrades devices through the management center and needs its connection. "+r.data.NoFMC)
-	default:
-		return r.data.FMC
-	}
-	return nil
+	return fmcClientOf(r.data, "fmcupgrade_device_upgrade upgrades devices through the management center and needs its connection.", diags)
 }
 
 // jobPlan is what plan and apply both compute from the live estate; apply

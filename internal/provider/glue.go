@@ -28,17 +28,38 @@ type catalogDataSource struct {
 }
 
 func (d *catalogDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	// Terraform validates data sources before the provider is configured.
-	if req.ProviderData == nil {
-		return
+	d.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
+}
+
+// providerDataOf is what the provider's Configure handed to a data source
+// or resource; nil before the provider is configured, since Terraform
+// validates configurations before configuring providers.
+func providerDataOf(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
 	}
-	data, ok := req.ProviderData.(*providerData)
+	data, ok := v.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", v))
 	}
-	d.data = data
+	return data
+}
+
+// fmcClientOf returns the management center client, or reports why there
+// is none; purpose says what needs the connection.
+func fmcClientOf(data *providerData, purpose string, diags *diag.Diagnostics) *fmc.Client {
+	switch {
+	case data == nil:
+		diags.AddError("Management center connection not known yet",
+			"The provider configuration is not known yet, so the management center cannot be reached. "+
+				"Give the provider arguments values that are known at plan time.")
+	case data.FMC == nil:
+		diags.AddError("No management center connection", strings.TrimSpace(purpose+" "+data.NoFMC))
+	default:
+		return data.FMC
+	}
+	return nil
 }
 
 // catalog returns the configured catalog, or reports why there is none.
@@ -55,16 +76,7 @@ func (d *catalogDataSource) catalog(diags *diag.Diagnostics) *catalog.Catalog {
 
 // fmc returns the management center client, or reports why there is none.
 func (d *catalogDataSource) fmc(diags *diag.Diagnostics) *fmc.Client {
-	switch {
-	case d.data == nil:
-		diags.AddError("Management center connection not known yet",
-			"The provider configuration is not known yet, so the management center cannot be read during this plan.")
-	case d.data.FMC == nil:
-		diags.AddError("No management center connection", d.data.NoFMC)
-	default:
-		return d.data.FMC
-	}
-	return nil
+	return fmcClientOf(d.data, "", diags)
 }
 
 // addPlannerError reports err on the attribute the planner blames, so the

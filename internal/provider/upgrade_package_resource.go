@@ -209,33 +209,12 @@ func (r *upgradePackageResource) Schema(_ context.Context, _ resource.SchemaRequ
 }
 
 func (r *upgradePackageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	// Terraform validates resources before the provider is configured.
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // client returns the management center client, or reports why there is none.
 func (r *upgradePackageResource) client(diags *diag.Diagnostics) *fmc.Client {
-	switch {
-	case r.data == nil:
-		diags.AddError("Management center connection not known yet",
-			"The provider configuration is not known yet, so the management center cannot be reached. "+
-				"Give the provider arguments values that are known at plan time.")
-	case r.data.FMC == nil:
-		diags.AddError("No management center connection",
-			"fmcupgrade_upgrade_package manages a package on the management center and needs its connection. "+r.data.NoFMC)
-	default:
-		return r.data.FMC
-	}
-	return nil
+	return fmcClientOf(r.data, "fmcupgrade_upgrade_package manages a package on the management center and needs its connection.", diags)
 }
 
 // catalog is nil while the provider is not configured (terraform validate):
