@@ -341,7 +341,7 @@ func newSim(sc *Scenario, clock Clock, cat *catalog.Catalog) (*sim, error) {
 	start := clock.Now()
 	s := &sim{
 		clock: clock, now: start, cat: cat, name: sc.Name, registration: sc.PackageRegistration,
-		timings:      sc.Timings.withDefaults(),
+		timings:      sc.Timings.WithDefaults(),
 		domainByUUID: map[string]*domainState{}, domainByName: map[string]*domainState{},
 		devByID: map[string]*deviceState{}, devByName: map[string]*deviceState{},
 		pairByID: map[string]*haState{}, clusterByID: map[string]*clusterState{},

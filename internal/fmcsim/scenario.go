@@ -240,7 +240,7 @@ var DefaultTimings = Timings{
 	AppStart:       Duration(6 * time.Minute),
 }
 
-func (t Timings) withDefaults() Timings {
+func (t Timings) WithDefaults() Timings {
 	pick := func(v, d Duration) Duration {
 		if v > 0 {
 			return v

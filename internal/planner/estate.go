@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/version"
@@ -167,6 +168,24 @@ type EstatePlan struct {
 // MaxParallel is the cap on chassis and threat defense upgrades running at
 // once that the plan was made with; 0 is unlimited.
 func (p *EstatePlan) MaxParallel() int { return p.maxParallel }
+
+// CriticalPathDuration is the longest chain of step durations along the
+// plan's dependencies, where least gives each step's shortest possible
+// duration: however many steps an executor runs at once, it cannot finish
+// the plan sooner. CriticalPath counts the same chain in waves.
+func (p *EstatePlan) CriticalPathDuration(least func(Step) time.Duration) time.Duration {
+	finish := make(map[int]time.Duration, len(p.Steps))
+	var longest time.Duration
+	for _, s := range p.Steps { // a step waits only for steps before it
+		var start time.Duration
+		for _, a := range s.After {
+			start = max(start, finish[a])
+		}
+		finish[s.Order] = start + least(s)
+		longest = max(longest, finish[s.Order])
+	}
+	return longest
+}
 
 // Group kinds.
 const (

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
 )
@@ -695,5 +696,35 @@ func TestEstateOrder3ReroutesManagementCenter(t *testing.T) {
 	wantSequence(t, p, "upgrade_management_center fmc 7.1.0 -> 7.4.2", "upgrade_threat_defense old 7.0.6 -> 7.4.2", "upgrade_management_center fmc 7.4.2 -> 7.6.1", "upgrade_threat_defense old 7.4.2 -> 7.6.1")
 	for _, v := range CheckPlan(c, e, tg, p) {
 		t.Error(v)
+	}
+}
+
+// The chain that bounds a plan's duration is the longest one, whichever
+// branch is wider.
+func TestCriticalPathDuration(t *testing.T) {
+	p := &EstatePlan{Steps: []Step{
+		{Order: 1, Action: ActionCopyPackage},
+		{Order: 2, Action: ActionBackup},
+		{Order: 3, Action: ActionReadinessCheck, After: []int{1, 2}},
+		{Order: 4, Action: ActionUpgradeChassis, After: []int{2}},
+		{Order: 5, Action: ActionUpgradeThreatDefense, After: []int{3}},
+		{Order: 6, Action: ActionDeployConfiguration, After: []int{4, 5}},
+	}}
+	least := map[string]time.Duration{
+		ActionCopyPackage: 6 * time.Minute, ActionBackup: 4 * time.Minute, ActionReadinessCheck: 8 * time.Minute,
+		ActionUpgradeChassis: 70 * time.Minute, ActionUpgradeThreatDefense: 42 * time.Minute,
+		ActionDeployConfiguration: 3 * time.Minute,
+	}
+	cost := func(s Step) time.Duration { return least[s.Action] }
+	// 4 (backup) + 70 (chassis) + 3 beats 6 + 8 + 42 + 3.
+	if got, want := p.CriticalPathDuration(cost), 77*time.Minute; got != want {
+		t.Errorf("CriticalPathDuration = %v, want %v", got, want)
+	}
+	least[ActionUpgradeThreatDefense] = 90 * time.Minute
+	if got, want := p.CriticalPathDuration(cost), 107*time.Minute; got != want {
+		t.Errorf("CriticalPathDuration = %v, want %v", got, want)
+	}
+	if got := (&EstatePlan{}).CriticalPathDuration(cost); got != 0 {
+		t.Errorf("empty plan: %v", got)
 	}
 }
