@@ -118,6 +118,16 @@ type ExecOptions struct {
 	// from; nil means bundles must already be on the chassis.
 	FXOSImages *FXOSImageSource
 
+	// PackageIDs are the upgrade packages the job may use, by id or file
+	// name as the management center lists them (package_ids). Each copy,
+	// readiness check and upgrade of a package the plan needs uses the
+	// listed package of the same family and version
+	// (planner.ChoosePackages); a plan package none stands for is found by
+	// its file name. Execute refuses to start, before any request that
+	// changes something, when a listed package is missing, needed by no
+	// step or listed twice for one package.
+	PackageIDs []string
+
 	// Resume is the Progress of an earlier run of the same job. Its
 	// interrupted steps' tasks are waited for rather than started again,
 	// and steps the API cannot observe (backups, package copies) that it
@@ -236,7 +246,8 @@ func stepTitle(s planner.Step) string {
 // Execute runs plan against the live estate. A step starts as soon as the
 // steps it waits for have ended, up to opts.Concurrency at once and the
 // plan's max_parallel upgrades at once, so the waves of the plan are an
-// upper bound on the time taken. It stops at the first failure:
+// upper bound on the time taken; steps waiting for a slot go longest chain
+// first. It stops at the first failure:
 // no step is started after it, steps already running are followed to
 // their end, and the error names the step, the unit and the management
 // center's message.
@@ -382,10 +393,41 @@ func (x *executor) prepare(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if err := x.choosePackages(ctx); err != nil {
+		return err
+	}
 	if err := x.observeAll(ctx); err != nil {
 		return err
 	}
 	x.decide(ctx)
+	return nil
+}
+
+// choosePackages resolves opts.PackageIDs to the plan's packages and
+// caches them where packageID looks first, so no step looks those packages
+// up by file name.
+func (x *executor) choosePackages(ctx context.Context) error {
+	if len(x.opts.PackageIDs) == 0 {
+		return nil
+	}
+	all, err := x.env.FMC.ListUpgradePackages(ctx)
+	if err != nil {
+		return fmt.Errorf("reading upgrade packages: %w", err)
+	}
+	listed := make([]planner.ListedPackage, len(all))
+	byID := make(map[string]*fmc.UpgradePackage, len(all))
+	for i := range all {
+		listed[i] = planner.ListedPackage{ID: all[i].ID, FileName: all[i].FileName()}
+		byID[all[i].ID] = &all[i]
+	}
+	chosen, err := planner.ChoosePackages(x.cat, x.plan, listed, x.opts.PackageIDs)
+	if err != nil {
+		return err
+	}
+	for file, lp := range chosen {
+		x.pkgs[file] = byID[lp.ID]
+		x.log(ctx, "runner: listed package chosen", map[string]any{"package": file, "id": lp.ID, "file": lp.FileName})
+	}
 	return nil
 }
 
@@ -695,12 +737,27 @@ func (x *executor) runSteps(ctx context.Context) error {
 			}
 		}
 	}
-	var ready []int // positions, kept in plan order
+	// Ready steps wait for a slot in the order of the work still ahead of
+	// them, so that the longest chain is not kept behind steps with time
+	// to spare. One step at a time takes as long in any order: that run
+	// keeps the order the plan shows.
+	ahead := make([]int, len(steps))
+	if x.opts.Concurrency > 1 {
+		ahead = workAhead(steps, dependents)
+	}
+	before := func(a, b int) bool {
+		if ahead[a] != ahead[b] {
+			return ahead[a] > ahead[b]
+		}
+		return a < b
+	}
+	var ready []int // positions, kept in that order
 	for i := range steps {
 		if waiting[i] == 0 {
 			ready = append(ready, i)
 		}
 	}
+	sort.SliceStable(ready, func(a, b int) bool { return before(ready[a], ready[b]) })
 	type result struct {
 		i   int
 		err error
@@ -713,7 +770,7 @@ func (x *executor) runSteps(ctx context.Context) error {
 		finished++
 		for _, d := range dependents[i] {
 			if waiting[d]--; waiting[d] == 0 {
-				at := sort.SearchInts(ready, d)
+				at := sort.Search(len(ready), func(k int) bool { return before(d, ready[k]) })
 				ready = append(ready, 0)
 				copy(ready[at+1:], ready[at:])
 				ready[at] = d
@@ -762,6 +819,33 @@ func (x *executor) runSteps(ctx context.Context) error {
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// workAhead ranks each step (by position) by the longest chain of
+// upgrades from it to the end of the plan, counting every member of a pair
+// or cluster since they upgrade one after another, then by the number of
+// steps on the longest chain.
+func workAhead(steps []planner.Step, dependents [][]int) []int {
+	upgrades := make([]int, len(steps))
+	chain := make([]int, len(steps))
+	for i := len(steps) - 1; i >= 0; i-- { // a step's dependents come after it
+		for _, d := range dependents[i] {
+			upgrades[i] = max(upgrades[i], upgrades[d])
+			chain[i] = max(chain[i], chain[d])
+		}
+		switch steps[i].Action {
+		case planner.ActionUpgradeThreatDefense:
+			upgrades[i] += max(1, len(steps[i].Units))
+		case planner.ActionUpgradeChassis, planner.ActionUpgradeManagementCenter:
+			upgrades[i]++
+		}
+		chain[i]++
+	}
+	rank := make([]int, len(steps))
+	for i := range steps {
+		rank[i] = upgrades[i]*(len(steps)+1) + chain[i]
+	}
+	return rank
 }
 
 // outcome is how a step ended when it did not fail.
@@ -837,6 +921,7 @@ func (x *executor) runStep(ctx context.Context, i int) error {
 	x.mu.Lock()
 	r := &x.progress.Steps[i]
 	r.State = StepRunning
+	r.Started, r.Ended = x.opts.Now(), time.Time{}
 	prevTask := r.TaskID
 	x.mu.Unlock()
 	x.log(ctx, "runner: step started", map[string]any{"order": s.Order, "wave": s.Wave, "action": s.Action, "target": s.Target, "change": s.Change()})
@@ -848,6 +933,7 @@ func (x *executor) runStep(ctx context.Context, i int) error {
 	}
 
 	x.mu.Lock()
+	r.Ended = x.opts.Now()
 	switch {
 	case err == nil && out.skipped:
 		r.State, r.Detail = StepSkipped, out.detail

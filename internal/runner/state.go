@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/catalog"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
@@ -51,6 +52,10 @@ type StepResult struct {
 	// on. An interrupted step's task may still be running; ExecOptions.Resume
 	// waits for it rather than starting the work again.
 	TaskID string
+	// Started and Ended are when this run began and finished the step, on
+	// ExecOptions.Now's clock; zero for a step it did not run.
+	Started time.Time `json:",omitzero"`
+	Ended   time.Time `json:",omitzero"`
 }
 
 // Progress is how far an execution got. Execute returns it on success and
