@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -108,6 +109,9 @@ type EstateUnit struct {
 	PendingDeployment bool       `json:"pending_deployment,omitempty"`
 	RevertAvailable   bool       `json:"revert_available,omitempty"`
 	LastBackup        *time.Time `json:"last_backup,omitempty"`
+	// StagedPackages are the ids of the upgrade packages copied to a device
+	// or multi-instance chassis and not installed yet, sorted.
+	StagedPackages []string `json:"staged_packages,omitempty"`
 }
 
 // EstatePair is an HA pair; State is in_sync, out_of_sync or split_brain.
@@ -129,12 +133,14 @@ type EstateCluster struct {
 	Data    []string `json:"data"`
 }
 
-// EstateTask is a task and its outcome.
+// EstateTask is a task and its outcome; Package is the upgrade package id
+// of a package copy, readiness check or upgrade.
 type EstateTask struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Status  string `json:"status"`
 	Message string `json:"message"`
+	Package string `json:"package,omitempty"`
 }
 
 // Estate returns the current state of the simulated estate.
@@ -149,7 +155,8 @@ func (srv *Server) Estate() Estate {
 	for _, d := range s.devices {
 		u := EstateUnit{ID: d.id, Name: d.name, Kind: "device", Family: d.family, Model: d.model, Version: d.ver.WithBuild(),
 			Role: strings.ToLower(d.role()), State: d.state(), Connected: d.connected(), Health: s.health(d),
-			Domain: d.domain.name, PendingDeployment: d.pendingDeploy, RevertAvailable: d.revertTo != nil}
+			Domain: d.domain.name, PendingDeployment: d.pendingDeploy, RevertAvailable: d.revertTo != nil,
+			StagedPackages: stagedIDs(d.staged)}
 		if u.Role == "" {
 			u.Role = "standalone"
 		}
@@ -185,7 +192,7 @@ func (srv *Server) Estate() Estate {
 			ver = c.swVer.WithBuild()
 		}
 		e.Units = append(e.Units, EstateUnit{ID: c.id, Name: c.name, Kind: "chassis", Model: c.model, Version: ver,
-			Role: "chassis", State: state, Connected: !c.rebooting, Domain: c.domain.name})
+			Role: "chassis", State: state, Connected: !c.rebooting, Domain: c.domain.name, StagedPackages: stagedIDs(c.staged)})
 	}
 	for _, h := range s.pairs {
 		e.HAPairs = append(e.HAPairs, EstatePair{ID: h.id, Name: h.name, Primary: h.primary.name, Secondary: h.secondary.name,
@@ -201,9 +208,20 @@ func (srv *Server) Estate() Estate {
 		e.Clusters = append(e.Clusters, ec)
 	}
 	for _, t := range s.taskOrder {
-		e.Tasks = append(e.Tasks, EstateTask{ID: t.id, Name: t.name, Status: t.status(), Message: t.message()})
+		e.Tasks = append(e.Tasks, EstateTask{ID: t.id, Name: t.name, Status: t.status(), Message: t.message(), Package: t.pkg})
 	}
 	return e
+}
+
+func stagedIDs(staged map[string]bool) []string {
+	var out []string
+	for id, ok := range staged {
+		if ok {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // AddFault installs a fault at run time (same schema as in scenarios) and

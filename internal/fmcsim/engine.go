@@ -33,6 +33,8 @@ type taskState struct {
 	// fixed status and message for tasks without subtasks.
 	fixedStatus, fixedMessage string
 	onDone                    []func(at time.Time)
+	// pkg is the upgrade package of a copy, readiness check or upgrade.
+	pkg string
 }
 
 type subTask struct {

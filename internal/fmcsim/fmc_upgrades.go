@@ -427,6 +427,7 @@ func (srv *Server) handleCreateUpgrade(w http.ResponseWriter, r *http.Request) {
 		name, msg = "Package push", "Triggered all Push Upgrades successfully"
 	}
 	t := s.newTask("upgrade", name, taskTypeUpgrade)
+	t.pkg = p.id
 	for _, j := range jobs {
 		var steps []jobStep
 		for _, u := range j.units {

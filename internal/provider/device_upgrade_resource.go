@@ -146,9 +146,14 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"cluster_ids": idSet("Clusters to upgrade, by id or name."),
 			"package_ids": schema.SetAttribute{
 				Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Upgrade packages the job may use, by id or file name; the plan's readiness `package` " +
-					"check then looks at these only. Default: the packages the management center lists under the file " +
-					"names the plan needs (every accepted spelling, PKG-1).",
+				MarkdownDescription: "Upgrade packages the job may use, by id or file name as the management center lists " +
+					"them. Apply copies, checks and upgrades with exactly these: a hop uses the listed package of its platform " +
+					"family and version (any spelling, PKG-1), and the plan's readiness `package` check looks at these only. A " +
+					"hop with no listed package, such as the first hop of a multi-hop path when only the final packages are " +
+					"listed, uses the package the management center lists under the file name the plan needs. The plan fails " +
+					"on this attribute when a listed package is not on the management center, is for no hop of the job (another " +
+					"version, build or platform) or is listed twice for one family and version. Default: every hop's package " +
+					"by file name (every accepted spelling, PKG-1).",
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"phase": schema.StringAttribute{
@@ -256,6 +261,9 @@ type jobPlan struct {
 	warnings  []string
 	hops      map[string][]string
 	steps     []string
+
+	// packageIDs are package_ids, which planJob found usable.
+	packageIDs []string
 }
 
 // selection is the configured units.
@@ -439,7 +447,19 @@ func (r *deviceUpgradeResource) planJob(ctx context.Context, client *fmc.Client,
 				"resource first (and make this resource depend on it), then plan again:\n  "+strings.Join(chassisSteps, "\n  "))
 		return nil
 	}
-	return &jobPlan{inv: inv, plan: p, deviceIDs: ids, warnings: slices.Concat(warnings, p.Warnings), hops: p.UnitPaths, steps: p.Lines()}
+	// A listed package apply could not use is refused now, not passed
+	// over at apply (PKG-1).
+	pkgs := setStrings(ctx, m.PackageIDs, diags)
+	if _, err := runner.ChoosePackages(ctx, client, cat, p, pkgs); err != nil {
+		var re *planner.RuleError
+		if errors.As(err, &re) {
+			diags.AddAttributeError(fwpath.Root("package_ids"), re.Summary(), re.Error())
+		} else {
+			diags.AddError("Reading upgrade packages from the management center failed", err.Error())
+		}
+		return nil
+	}
+	return &jobPlan{inv: inv, plan: p, deviceIDs: ids, packageIDs: pkgs, warnings: slices.Concat(warnings, p.Warnings), hops: p.UnitPaths, steps: p.Lines()}
 }
 
 // checkReadiness judges the planned upgrade and reports failures as errors
@@ -717,6 +737,7 @@ func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration
 		AutoCancel:          plan.AutoCancel.ValueBool(),
 		SkipDeviceReadiness: skipDeviceReadiness(plan),
 		SkipDeployAfter:     skipDeployAfter(plan),
+		PackageIDs:          job.packageIDs,
 		PollInterval:        r.data.PollInterval,
 		Resume:              resume,
 		OnStep: func(s runner.StepResult) {

@@ -213,6 +213,91 @@ func TestAccDeviceUpgrade_stageThenUpgrade(t *testing.T) {
 	checkAuditEmpty(t, srv)
 }
 
+// withPackageIDs names the demo's packages this job may list and adds the
+// Firepower 1000 package a second time, as an upload under its .sh name:
+// looked up by file name, the guide's spelling (fp1k-tar) is found first.
+func withPackageIDs(sc *fmcsim.Scenario) {
+	ids := map[string]string{
+		"Cisco_FTD_SSP-FP1K_Upgrade-7.4.2-172.sh.REL.tar": "fp1k-tar",
+		"Cisco_FTD_SSP_Upgrade-7.4.2-172.sh.REL.tar":      "ssp-742",
+		"Cisco_FTD_Upgrade-7.6.1-291.sh.REL.tar":          "ftdv-761",
+	}
+	for i, p := range sc.UpgradePackages {
+		if id, ok := ids[p.FileName]; ok {
+			sc.UpgradePackages[i].ID = id
+		}
+	}
+	sc.UpgradePackages = append(sc.UpgradePackages, fmcsim.UpgradePackage{ID: "fp1k-sh", FileName: "Cisco_FTD_SSP-FP1K_Upgrade-7.4.2-172.sh"})
+}
+
+// package_ids given by id: a package the management center does not have,
+// or one no hop of the job needs, fails the plan on the attribute; the
+// listed packages are the ones apply copies, checks and upgrades with,
+// although the lookup by file name would find the other upload first.
+func TestAccDeviceUpgrade_packageIDs(t *testing.T) {
+	srv := upgradeSimWith(t, withPackageIDs)
+	listed := `  package_ids = ["fp1k-sh", "ssp-742"]`
+	staged := func(name string) []string {
+		for _, u := range srv.Estate().Units {
+			if u.Name == name {
+				return u.StagedPackages
+			}
+		}
+		t.Fatalf("no unit %s", name)
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      upgradeConfig(srv, `  package_ids = ["fp1k-sh", "no-such-package"]`),
+				ExpectError: messageRE(`Upgrade rule PKG-1 .* package_ids .* "no-such-package" is not an upgrade package on the management center. .* it has: Cisco_FTD_SSP_Upgrade-7.4.2-172.sh.REL.tar,`),
+			},
+			{
+				Config: upgradeConfig(srv, `  package_ids = ["ssp-742", "ftdv-761"]`),
+				ExpectError: messageRE(`"ftdv-761" (Cisco_FTD_Upgrade-7.6.1-291.sh.REL.tar) is the threat defense 7.6.1-291 package for ` +
+					`asa_5500_x, isa_3000, threat_defense_virtual, which no hop of this job needs. List only packages of this job's hops, or remove it from package_ids`),
+			},
+			{
+				PreConfig: func() {
+					if n := srv.Stats().UpgradeRequests; n != 0 {
+						t.Errorf("%d upgrade requests after refused plans", n)
+					}
+				},
+				Config: upgradeConfig(srv, listed+"\n  phase = \"stage\""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+				},
+			},
+			{
+				PreConfig: func() {
+					for name, want := range map[string]string{"br-fw-01": "fp1k-sh", "dc1-edge-a": "ssp-742", "dc1-edge-b": "ssp-742"} {
+						if got := staged(name); len(got) != 1 || got[0] != want {
+							t.Errorf("%s has packages %v staged, want the listed %s", name, got, want)
+						}
+					}
+				},
+				Config: upgradeConfig(srv, listed),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+		},
+	})
+	used := map[string]int{}
+	for _, tk := range srv.Estate().Tasks {
+		if tk.Package != "" {
+			used[tk.Package]++
+		}
+	}
+	// Each: one copy, one readiness check, one upgrade.
+	if used["fp1k-sh"] != 3 || used["ssp-742"] != 3 || len(used) != 2 {
+		t.Errorf("upgrade tasks per package: %v, want 3 each for fp1k-sh and ssp-742 only", used)
+	}
+	checkAuditEmpty(t, srv)
+}
+
 // A failing readiness check stops the plan; listed in ignore_checks it
 // becomes a warning and the plan goes through.
 func TestAccDeviceUpgrade_readiness(t *testing.T) {

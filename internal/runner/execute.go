@@ -403,34 +403,6 @@ func (x *executor) prepare(ctx context.Context) error {
 	return nil
 }
 
-// choosePackages resolves opts.PackageIDs to the plan's packages and
-// caches them where packageID looks first, so no step looks those packages
-// up by file name.
-func (x *executor) choosePackages(ctx context.Context) error {
-	if len(x.opts.PackageIDs) == 0 {
-		return nil
-	}
-	all, err := x.env.FMC.ListUpgradePackages(ctx)
-	if err != nil {
-		return fmt.Errorf("reading upgrade packages: %w", err)
-	}
-	listed := make([]planner.ListedPackage, len(all))
-	byID := make(map[string]*fmc.UpgradePackage, len(all))
-	for i := range all {
-		listed[i] = planner.ListedPackage{ID: all[i].ID, FileName: all[i].FileName()}
-		byID[all[i].ID] = &all[i]
-	}
-	chosen, err := planner.ChoosePackages(x.cat, x.plan, listed, x.opts.PackageIDs)
-	if err != nil {
-		return err
-	}
-	for file, lp := range chosen {
-		x.pkgs[file] = byID[lp.ID]
-		x.log(ctx, "runner: listed package chosen", map[string]any{"package": file, "id": lp.ID, "file": lp.FileName})
-	}
-	return nil
-}
-
 // observeAll reads the versions the plan's upgrades are judged by: every
 // device it names, the multi-instance chassis, the management center and
 // the FXOS chassis (whose managers may be unreachable: their versions then
