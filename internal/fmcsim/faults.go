@@ -46,7 +46,10 @@ type Fault struct {
 
 	// Method and Path select the requests a request fault applies to;
 	// Path is a prefix of the URL path. Both empty means every API
-	// request (never the control API).
+	// request (never the control API), except that a rate_limit without
+	// a Path throttles only the management center (/api/): its limit is
+	// the management center's, and chassis managers answer on hosts of
+	// their own. Give Path "/fxos/" to throttle chassis managers.
 	Method string `json:"method,omitempty"`
 	Path   string `json:"path,omitempty"`
 	// Skip lets this many matching requests through before the fault
@@ -200,7 +203,10 @@ func (a *activeFault) matches(method, path string) bool {
 	if a.Method != "" && a.Method != method {
 		return false
 	}
-	return a.Path == "" || strings.HasPrefix(path, a.Path)
+	if a.Path == "" {
+		return a.Kind != FaultRateLimit || strings.HasPrefix(path, "/api/")
+	}
+	return strings.HasPrefix(path, a.Path)
 }
 
 // fire consumes one use; it returns false while the fault is still skipping

@@ -57,6 +57,38 @@ func TestRequestFaults(t *testing.T) {
 	}
 }
 
+// A rate limit without a path is the management center's: chassis
+// managers pass untouched and do not use up its count. A path under
+// /fxos/ throttles them.
+func TestRateLimitFaultWithoutPathSparesChassisManagers(t *testing.T) {
+	h := newHarness(t, demo(t))
+	h.loginNow()
+	if _, err := h.srv.AddFault(Fault{Kind: FaultRateLimit, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	fx := h.fxos("dc1-fxos-a")
+	for i := 0; i < 3; i++ {
+		if st, b := fx.do("GET", "/api/sys/firmware/version/system", ""); st != 200 {
+			t.Fatalf("chassis manager request %d: %d %s", i, st, b)
+		}
+	}
+	sv := "/api/fmc_platform/v1/info/serverversion"
+	h.call("GET", sv, nil, 429, nil)
+	h.call("GET", sv, nil, 429, nil)
+	h.call("GET", sv, nil, 200, nil)
+
+	if _, err := h.srv.AddFault(Fault{Kind: FaultRateLimit, Path: "/fxos/", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.call("GET", sv, nil, 200, nil)
+	if st, b := fx.do("GET", "/api/sys/firmware/version/system", ""); st != 429 {
+		t.Fatalf("chassis manager under an /fxos/ rate limit: %d %s", st, b)
+	}
+	if st, _ := fx.do("GET", "/api/sys/firmware/version/system", ""); st != 200 {
+		t.Fatalf("chassis manager after the fault: %d", st)
+	}
+}
+
 func TestDroppedResponseStillTakesEffect(t *testing.T) {
 	h := newHarness(t, haScenario(t))
 	h.loginNow()
