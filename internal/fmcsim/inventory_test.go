@@ -305,6 +305,59 @@ func TestClusterCommandMovesControl(t *testing.T) {
 	h.call("POST", h.cfg("/deviceclusters/"+c.ID+"/operational/ftdclusterdevicecommands?filter=operation:control"), nil, 400, nil)
 }
 
+// Each multi-instance chassis's instances find it through the host of
+// their chassisUrl, the only link the device record gives: host names
+// are unique per multi-instance chassis (a shared one is refused when the
+// scenario is loaded), so the link is never ambiguous.
+func TestMultiInstanceChassisAreFoundByHostName(t *testing.T) {
+	sc := &Scenario{Name: "mi-hosts", ManagementCenter: ManagementCenter{Version: "7.4.2", Build: 172},
+		Chassis: []Chassis{
+			{Name: "mi-1", HostName: "mi-1.example.net", Kind: "multi_instance", Version: "7.4.1", Build: 172},
+			{Name: "mi-2", HostName: "mi-2.example.net", Kind: "multi_instance", Version: "7.4.1", Build: 172},
+			// FXOS chassis are found by their manager URL, so a shared
+			// host name is no ambiguity there.
+			{Name: "fx-1", HostName: "fx.example.net", Kind: "fxos", Version: "2.12.1.48"},
+			{Name: "fx-2", HostName: "fx.example.net", Kind: "fxos", Version: "2.12.1.48"},
+		},
+		Devices: []Device{
+			{Name: "i1", Family: "secure_firewall_3100", Version: "7.4.1", Build: 172, Chassis: "mi-1"},
+			{Name: "i2", Family: "secure_firewall_3100", Version: "7.4.1", Build: 172, Chassis: "mi-2"},
+			{Name: "i3", Family: "secure_firewall_3100", Version: "7.4.1", Build: 172, Chassis: "mi-2", Slot: 2},
+		},
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, sc)
+	h.loginNow()
+	var ch struct{ Items []managedChassisJSON }
+	h.call("GET", h.cfg("/chassis/fmcmanagedchassis?expanded=true"), nil, 200, &ch)
+	byHost := map[string]string{}
+	for _, c := range ch.Items {
+		byHost[c.ChassisHostName] = c.ChassisName
+	}
+	if len(byHost) != 2 {
+		t.Fatalf("managed chassis: %+v", ch.Items)
+	}
+	var devs struct{ Items []deviceJSON }
+	h.call("GET", h.cfg("/devices/devicerecords?expanded=true"), nil, 200, &devs)
+	want := map[string]string{"i1": "mi-1", "i2": "mi-2", "i3": "mi-2"}
+	for _, d := range devs.Items {
+		u, err := url.Parse(d.Metadata.ChassisData.ChassisURL)
+		if err != nil || !d.Metadata.IsMultiInstance {
+			t.Fatalf("%s: chassis data %+v", d.Name, d.Metadata.ChassisData)
+		}
+		if got := byHost[u.Hostname()]; got != want[d.Name] {
+			t.Errorf("%s names chassis %q through %s, want %s", d.Name, got, u, want[d.Name])
+		}
+	}
+
+	sc.Chassis[1].HostName = "MI-1.example.net"
+	if err := sc.Validate(); err == nil || !strings.Contains(err.Error(), "host_name") {
+		t.Fatalf("two multi-instance chassis on one host name: %v", err)
+	}
+}
+
 func TestManagedChassisAlertsAndFMCHA(t *testing.T) {
 	h := newHarness(t, demo(t))
 	h.loginNow()

@@ -138,8 +138,10 @@ type Cluster struct {
 // manager) or a Secure Firewall 3100/4200 in multi-instance mode (kind
 // multi_instance, managed by the management center).
 type Chassis struct {
-	ID       string `json:"id,omitempty"`
-	Name     string `json:"name"`
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name"`
+	// HostName defaults to Name; no two multi-instance chassis may share
+	// one (case-insensitively), because their instances name them by it.
 	HostName string `json:"host_name,omitempty"`
 	Model    string `json:"model,omitempty"`
 	Kind     string `json:"kind"`
@@ -542,6 +544,14 @@ func (v *validator) run(s *Scenario) {
 	// Chassis first: devices refer to them.
 	chassisByID := map[string]*Chassis{}
 	chassisNames := map[string]bool{}
+	// A multi-instance chassis is an fmcmanagedchassis record (id,
+	// chassisName, chassisHostName), but its instances' device records
+	// name it only by the host in metadata.chassisData.chassisUrl (the
+	// chassis record carries no serial). Two such chassis on one host name
+	// could not be told apart through the API, so they are refused rather
+	// than guessed at. FXOS chassis are told apart by their chassis
+	// manager URL and serial, which the simulator keeps distinct.
+	miHosts := map[string]string{}
 	for i := range s.Chassis {
 		c := &s.Chassis[i]
 		where := fmt.Sprintf("chassis[%d]", i)
@@ -585,6 +595,14 @@ func (v *validator) run(s *Scenario) {
 		}
 		if c.HostName == "" {
 			c.HostName = c.Name
+		}
+		if c.Kind == catalog.ChassisMultiInstance {
+			host := strings.ToLower(c.HostName)
+			if other, ok := miHosts[host]; ok {
+				v.addf("%s.host_name: %q is also the host name of %s; the device records of multi-instance instances name their chassis only by host (metadata.chassisData.chassisUrl), so each multi-instance chassis needs a host name of its own", where, c.HostName, other)
+			} else {
+				miHosts[host] = where
+			}
 		}
 		if c.Serial == "" {
 			c.Serial = serialFrom("FLM", c.ID)

@@ -108,6 +108,8 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"cluster without data", base(`"devices":[` + dev("a", "threat_defense_virtual", "7.2.5", "") + `],"clusters":[{"name":"c","control":"a"}]`), []string{"at least one data unit"}},
 		{"chassis kind mismatch", base(`"chassis":[{"name":"c","kind":"fxos","version":"2.12.1.48"}],"devices":[` + dev("a", "firepower_1000", "7.2.5", `,"chassis":"c"`) + `]`), []string{"cannot run on a fxos chassis"}},
 		{"chassis without build", base(`"chassis":[{"name":"c","kind":"fxos","version":"2.12"}],"devices":[]`), []string{"full FXOS version"}},
+		{"multi-instance chassis share a host name", base(`"chassis":[{"name":"mi-1","host_name":"mi.example.net","kind":"multi_instance","version":"7.4.1"},{"name":"mi-2","host_name":"MI.example.net","kind":"multi_instance","version":"7.4.1"}],"devices":[]`),
+			[]string{`chassis[1] (mi-2).host_name: "MI.example.net" is also the host name of chassis[0] (mi-1)`, "chassisUrl"}},
 		{"chassis bad kind", base(`"chassis":[{"name":"c","kind":"blade","version":"2.12.1.48"}],"devices":[]`), []string{`kind: "blade"`}},
 		{"fxos bundle as package", base(`"devices":[],"upgrade_packages":[{"file_name":"fxos-k9.2.14.1.131.SPA"}]`), []string{"installed on the chassis"}},
 		{"unknown package name", base(`"devices":[],"upgrade_packages":[{"file_name":"mystery.tar"}]`), []string{"give version and families explicitly"}},
