@@ -242,6 +242,18 @@ type chassisState struct {
 
 func (c *chassisState) down() bool { return c.rebooting || c.appsStarting }
 
+// activeTask is the upgrade task queued or running on a multi-instance
+// chassis, if any.
+func (c *chassisState) activeTask() *taskState {
+	switch {
+	case c.op != nil && c.op.task != nil:
+		return c.op.task
+	case c.reserved != nil:
+		return c.reserved
+	}
+	return nil
+}
+
 // versionString is the chassis software version as its manager shows it.
 func (c *chassisState) versionString() string {
 	if c.kind == catalog.ChassisFXOS {

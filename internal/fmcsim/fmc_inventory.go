@@ -40,6 +40,27 @@ type serverVersionJSON struct {
 	SerialNumber string `json:"serialNumber,omitempty"`
 	Uptime       string `json:"uptime,omitempty"`
 	Links        links  `json:"links"`
+	// Metadata is present while the management center runs its own
+	// readiness check; see busyMetadata.
+	Metadata *busyMetadata `json:"metadata,omitempty"`
+}
+
+// busyMetadata names the task operating on a record that is not a device:
+// the management center (its readiness check) or a multi-instance chassis
+// (a package copy, readiness check or upgrade). Inferred: the Swagger
+// gives device records metadata.task and the HA switch answer carries
+// metadata.task on the pair, so these records name their running task
+// the same way; their own models list metadata without detail.
+type busyMetadata struct {
+	Task   *ref        `json:"task,omitempty"`
+	Domain *domainJSON `json:"domain,omitempty"`
+}
+
+func taskRefOf(t *taskState) *ref {
+	if t == nil {
+		return nil
+	}
+	return &ref{ID: t.id, Type: "Task", Name: t.name}
 }
 
 // serverVersion reports the management center. Its id doubles as the
@@ -52,11 +73,15 @@ func (srv *Server) serverVersion(r *http.Request) serverVersionJSON {
 		v = fmt.Sprintf("%s (build %d)", v, s.fmc.ver.Build)
 	}
 	up := s.now.Sub(srv.started)
-	return serverVersionJSON{ID: s.fmc.id, Type: "ServerVersion", ServerVersion: v,
+	j := serverVersionJSON{ID: s.fmc.id, Type: "ServerVersion", ServerVersion: v,
 		GeoVersion: s.fmc.geo, VDBVersion: s.fmc.vdb, SRUVersion: s.fmc.sru, LSPVersion: s.fmc.lsp,
 		Hostname: s.fmc.hostname, Model: s.fmc.model, SerialNumber: s.fmc.serial,
 		Uptime: fmt.Sprintf("%d days, %d hours, %d minutes", int(up.Hours())/24, int(up.Hours())%24, int(up.Minutes())%60),
 		Links:  links{Self: baseURL(r) + "/api/fmc_platform/v1/info/serverversion/" + s.fmc.id}}
+	if op := s.fmc.op; op != nil && op.task != nil {
+		j.Metadata = &busyMetadata{Task: taskRefOf(op.task)}
+	}
+	return j
 }
 
 func (srv *Server) handleServerVersions(w http.ResponseWriter, r *http.Request) {
@@ -764,14 +789,14 @@ func (srv *Server) handleClusterCommand(w http.ResponseWriter, r *http.Request) 
 }
 
 type managedChassisJSON struct {
-	ID              string           `json:"id"`
-	Type            string           `json:"type"`
-	Links           links            `json:"links"`
-	ChassisName     string           `json:"chassisName,omitempty"`
-	ChassisHostName string           `json:"chassisHostName,omitempty"`
-	SWVersion       string           `json:"swVersion,omitempty"`
-	Model           string           `json:"model,omitempty"`
-	Metadata        *clusterMetadata `json:"metadata,omitempty"`
+	ID              string        `json:"id"`
+	Type            string        `json:"type"`
+	Links           links         `json:"links"`
+	ChassisName     string        `json:"chassisName,omitempty"`
+	ChassisHostName string        `json:"chassisHostName,omitempty"`
+	SWVersion       string        `json:"swVersion,omitempty"`
+	Model           string        `json:"model,omitempty"`
+	Metadata        *busyMetadata `json:"metadata,omitempty"`
 }
 
 // managedChassis lists the chassis the management center manages: 3100/4200
@@ -792,7 +817,8 @@ func (srv *Server) chassisJSON(r *http.Request, c *chassisState, expanded bool) 
 		Links: links{Self: baseURL(r) + configPath + c.domain.uuid + "/chassis/fmcmanagedchassis/" + c.id}}
 	if expanded {
 		j.ChassisHostName, j.SWVersion, j.Model = c.hostName, c.swVer.String(), c.model
-		j.Metadata = &clusterMetadata{Domain: &domainJSON{ID: c.domain.uuid, UUID: c.domain.uuid, Name: c.domain.name, Type: "Domain"}}
+		j.Metadata = &busyMetadata{Task: taskRefOf(c.activeTask()),
+			Domain: &domainJSON{ID: c.domain.uuid, UUID: c.domain.uuid, Name: c.domain.name, Type: "Domain"}}
 	}
 	return j
 }

@@ -563,6 +563,62 @@ func TestManagementCenterReadinessAndMultiInstanceChassis(t *testing.T) {
 	}
 }
 
+// The records of units that are not devices name the task working on them
+// the way device records do, so a client that lost the task id sees the
+// work in flight on the record: metadata.task while the management
+// center's readiness check or a multi-instance chassis upgrade runs, gone
+// once it ends.
+func TestBusyChassisAndManagementCenterNameTheirTask(t *testing.T) {
+	c := loadContract(t)
+	h := newHarness(t, demo(t))
+	h.loginNow()
+	serverVersion := func() serverVersionJSON {
+		var list struct{ Items []serverVersionJSON }
+		b := h.call("GET", "/api/fmc_platform/v1/info/serverversion", nil, 200, &list)
+		c.list(t, b, "#ServerVersion", "serverversion")
+		return list.Items[0]
+	}
+	fmcID := h.srv.Estate().ManagementCenter.ID
+	id := h.upgrade(h.packageID("Cisco_Secure_FW_Mgmt_Center_Upgrade-7.6.1-291.sh.REL.tar"), []ref{{ID: fmcID, Type: "ManagementCenter"}}, map[string]any{"readinessCheckOnly": true})
+	if sv := serverVersion(); sv.Metadata == nil || sv.Metadata.Task == nil || sv.Metadata.Task.ID != id || sv.Metadata.Task.Type != "Task" {
+		t.Fatalf("server version during its readiness check: %+v", sv.Metadata)
+	}
+	h.runUntilDone(id, time.Hour)
+	if sv := serverVersion(); sv.Metadata != nil {
+		t.Fatalf("server version after its readiness check: %+v", sv.Metadata)
+	}
+
+	ch := h.unit("dc2-sf3130-mi")
+	path := h.cfg("/chassis/fmcmanagedchassis/" + ch.ID)
+	record := func() managedChassisJSON {
+		var j managedChassisJSON
+		b := h.call("GET", path, nil, 200, &j)
+		c.one(t, b, "#ManagedChassis", "fmcmanagedchassis")
+		return j
+	}
+	if j := record(); j.Metadata == nil || j.Metadata.Task != nil {
+		t.Fatalf("idle chassis: %+v", j.Metadata)
+	}
+	id = h.upgrade(h.packageID(fp3k742), []ref{{ID: ch.ID, Type: "FMCManagedChassis"}}, nil)
+	for _, after := range []time.Duration{0, 40 * time.Minute} { // copying, then installing
+		h.clock.Advance(after)
+		if j := record(); j.Metadata == nil || j.Metadata.Task == nil || j.Metadata.Task.ID != id || j.Metadata.Task.Name != "Upgrade" {
+			t.Fatalf("chassis %s into its upgrade: %+v", after, j.Metadata)
+		}
+	}
+	var list struct{ Items []managedChassisJSON }
+	h.call("GET", h.cfg("/chassis/fmcmanagedchassis?expanded=true"), nil, 200, &list)
+	if len(list.Items) != 1 || list.Items[0].Metadata.Task == nil || list.Items[0].Metadata.Task.ID != id {
+		t.Fatalf("chassis list during the upgrade: %+v", list.Items)
+	}
+	if ts := h.runUntilDone(id, 2*time.Hour); ts.Status != "COMPLETED" {
+		t.Fatalf("chassis upgrade: %+v", ts)
+	}
+	if j := record(); j.Metadata == nil || j.Metadata.Task != nil || j.SWVersion != "7.4.2" {
+		t.Fatalf("chassis after its upgrade: %s %+v", j.SWVersion, j.Metadata)
+	}
+}
+
 func TestApplicableDevicesAndPackages(t *testing.T) {
 	h := newHarness(t, demo(t))
 	h.loginNow()
