@@ -247,6 +247,10 @@ type HAPairMetadata struct {
 	// ConfigStatus says whether the units' configurations are in sync; its
 	// type is not documented, so it is kept as text.
 	ConfigStatus Text `json:"configStatus"`
+	// Task names a role switch or break still running on the pair. The
+	// switch answer carries it (documented example); that the pair's
+	// record keeps it while the switch runs is assumed.
+	Task *Reference `json:"task,omitempty"`
 }
 
 // HAMemberStatus is one unit's failover state.

@@ -540,6 +540,12 @@ func TestSimHAPairsAndRoleSwitch(t *testing.T) {
 	if err != nil || task.ID == "" || task.Name != "FTD HA Master Switch" || task.Recovered {
 		t.Fatalf("SwitchHARoles = %+v, %v", task, err)
 	}
+	// While it runs, the switch shows on the pair as its task; the roles
+	// change only when it ends.
+	during, err := c.GetHAPair(ctx, dc1.ID)
+	if err != nil || during.Metadata.Task == nil || during.Metadata.Task.ID != task.ID || during.ActiveID() != e.id("dc1-edge-a") {
+		t.Fatalf("during switch: %+v, %v", during.Metadata, err)
+	}
 	ts := waitOK(t, ctx, c, task.ID, 10*time.Minute)
 	if len(ts.SubTasks) != 1 || ts.SubTasks[0].Target.ID != dc1.ID || !strings.Contains(ts.SubTasks[0].Message, "dc1-edge-b is now the active unit") {
 		t.Errorf("switch task: %+v", ts)
@@ -548,8 +554,8 @@ func TestSimHAPairsAndRoleSwitch(t *testing.T) {
 		t.Errorf("role switch took %s of simulated time, want about a minute", took)
 	}
 	after, err := c.GetHAPair(ctx, dc1.ID)
-	if err != nil || after.ActiveID() != e.id("dc1-edge-b") || after.StandbyID() != e.id("dc1-edge-a") {
-		t.Errorf("after switch: active %s standby %s, %v", after.ActiveID(), after.StandbyID(), err)
+	if err != nil || after.ActiveID() != e.id("dc1-edge-b") || after.StandbyID() != e.id("dc1-edge-a") || after.Metadata.Task != nil {
+		t.Errorf("after switch: active %s standby %s task %+v, %v", after.ActiveID(), after.StandbyID(), after.Metadata.Task, err)
 	}
 	if p := e.pair("dc1-edge"); p.Active != "dc1-edge-b" || p.State != "in_sync" {
 		t.Errorf("estate pair: %+v", p)

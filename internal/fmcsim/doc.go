@@ -101,8 +101,9 @@
 //     of /info/serverversion; a 3100/4200 multi-instance chassis is
 //     targeted by its fmcmanagedchassis id with the same package, and its
 //     instances need the chassis at their maintenance release;
-//   - metadata.task on device records, on the server version and on
-//     multi-instance chassis records while a task works on them;
+//   - metadata.task on device records, on the server version, on
+//     multi-instance chassis records and on HA pairs (a role switch or
+//     break) while a task works on them;
 //   - upgradeType labels for patches and management center packages;
 //   - the cluster command response, the FMC HA status values, and 404 for
 //     an unknown domain;

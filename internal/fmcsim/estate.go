@@ -163,7 +163,9 @@ type haState struct {
 	splitFaults, syncFaults    int
 	domain                     *domainState
 	failoverCriteria           json.RawMessage
-	switching                  bool
+	// op is the role switch or break running on the pair; the pair's
+	// record names it in metadata.task until it ends.
+	op *taskState
 }
 
 func (h *haState) syncState() string {

@@ -450,6 +450,12 @@ func (srv *Server) haJSON(r *http.Request, h *haState, expanded bool) haPairJSON
 		ConfigStatus:    configStatus(h),
 		Domain:          &domainJSON{ID: h.domain.uuid, UUID: h.domain.uuid, Name: h.domain.name, Type: "Domain"},
 	}
+	// The switch answer names its task in metadata.task (found); that the
+	// pair's record keeps naming it until the switch ends is inferred, and
+	// is how a client that lost the answer sees the switch in progress.
+	if h.op != nil {
+		j.Metadata.Task = &taskRef{ID: h.op.id, Name: h.op.name, Type: "Task"}
+	}
 	return j
 }
 
@@ -541,8 +547,8 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 	case "SWITCH":
 		standby := h.standby()
 		switch {
-		case h.switching:
-			writeError(w, http.StatusBadRequest, catValidation, "A role switch of %s is already in progress.", h.name)
+		case h.op != nil:
+			writeError(w, http.StatusBadRequest, catValidation, "%s of %s is already in progress (task %s).", h.op.name, h.name, h.op.id)
 			return
 		case (h.active.op != nil && h.active.op.disruptive()) || (standby.op != nil && standby.op.disruptive()):
 			writeError(w, http.StatusBadRequest, catValidation, "Cannot switch roles of %s while a unit is upgrading.", h.name)
@@ -554,9 +560,9 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 		t := s.newTask("ha_switch", "FTD HA Master Switch", "NGFWHA_OPERATIONS")
 		sub := t.addSub(h.id, "DeviceHAPair", h.name)
 		sub.status, sub.message = statusRunning, fmt.Sprintf("Making %s the active unit.", standby.name)
-		h.switching = true
+		h.op = t
 		s.schedule(s.now.Add(s.timings.HASwitch.D()), func(at time.Time) {
-			h.switching = false
+			h.op = nil
 			if standby.connected() && standby.op == nil {
 				h.active = standby
 				s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("%s is now the active unit of %s.", standby.name, h.name))
@@ -568,6 +574,10 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 			Metadata: &haMetadata{Task: &taskRef{ID: t.id, Name: t.name, Type: "Task"}}}
 		writeJSON(w, http.StatusOK, j)
 	case "HABREAK":
+		if h.op != nil {
+			writeError(w, http.StatusBadRequest, catValidation, "Cannot break %s: %s is in progress (task %s).", h.name, h.op.name, h.op.id)
+			return
+		}
 		for _, d := range h.members() {
 			if d.op != nil || d.reserved != nil {
 				writeError(w, http.StatusBadRequest, catValidation, "Cannot break %s while %s is busy.", h.name, d.name)
@@ -577,7 +587,9 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 		t := s.newTask("ha_break", "FTD HA Break", "NGFWHA_OPERATIONS")
 		sub := t.addSub(h.id, "DeviceHAPair", h.name)
 		sub.status, sub.message = statusRunning, "Breaking the HA pair."
+		h.op = t
 		s.schedule(s.now.Add(s.timings.HASwitch.D()), func(at time.Time) {
+			h.op = nil
 			s.breakPair(h)
 			s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("HA pair %s broken; its units are standalone.", h.name))
 		})

@@ -250,6 +250,47 @@ func TestHAPairsAndRoleSwitch(t *testing.T) {
 	}
 }
 
+// A role switch in progress shows on the pair's record: metadata.task
+// names the switch task until it ends, so a client that lost the answer,
+// or a rerun after an interrupted one, finds the switch to wait for
+// instead of sending another (which is refused while it runs).
+func TestRoleSwitchInProgressShowsOnThePair(t *testing.T) {
+	c := loadContract(t)
+	h := newHarness(t, demo(t))
+	h.loginNow()
+	p := h.pair("dc1-edge")
+	path := h.cfg("/devicehapairs/ftddevicehapairs/" + p.ID)
+	get := func() haPairJSON {
+		var j haPairJSON
+		b := h.call("GET", path, nil, 200, &j)
+		c.one(t, b, "#HAPair", "hapair")
+		return j
+	}
+	if j := get(); j.Metadata.Task != nil {
+		t.Fatalf("idle pair names a task: %+v", j.Metadata.Task)
+	}
+	var sw haPairJSON
+	h.call("PUT", path, map[string]string{"id": p.ID, "action": "SWITCH"}, 200, &sw)
+	id := sw.Metadata.Task.ID
+	j := get()
+	if j.Metadata.Task == nil || j.Metadata.Task.ID != id || j.Metadata.Task.Name != "FTD HA Master Switch" || j.Metadata.Task.Type != "Task" {
+		t.Fatalf("pair during the switch: %+v", j.Metadata.Task)
+	}
+	if j.Metadata.PrimaryStatus.CurrentStatus != "Active" {
+		t.Fatalf("roles changed before the switch ended: %+v", j.Metadata)
+	}
+	for _, action := range []string{"SWITCH", "HABREAK"} {
+		_, b := h.do("PUT", path, map[string]string{"action": action})
+		if d := errorDescription(t, b); !strings.Contains(d, "in progress (task "+id+")") {
+			t.Errorf("%s during the switch: %s", action, d)
+		}
+	}
+	h.clock.Advance(time.Minute)
+	if j := get(); j.Metadata.Task != nil || j.Metadata.SecondaryStatus.CurrentStatus != "Active" {
+		t.Fatalf("pair after the switch: %+v %+v", j.Metadata.Task, j.Metadata.SecondaryStatus)
+	}
+}
+
 func TestClustersBothShapes(t *testing.T) {
 	h := newHarness(t, demo(t))
 	h.loginNow()

@@ -1128,6 +1128,19 @@ func (x *executor) switchRoles(ctx context.Context, sr *stepRun) (outcome, error
 	if err != nil {
 		return outcome{}, err
 	}
+	// A switch already running (an interrupted run's, or someone else's)
+	// shows only as the pair's task: the roles change when it ends. A
+	// second SWITCH would be refused meanwhile and undo it afterwards, so
+	// wait for it and look at the roles it left.
+	if t := hp.Metadata.Task; t != nil && t.ID != "" {
+		x.log(ctx, "runner: waiting for the role switch already running on the pair", map[string]any{"order": s.Order, "task": t.ID, "target": s.Target})
+		if err := x.waitTask(ctx, sr, t.ID, x.opts.SettleTimeout, false); err != nil && !errors.Is(err, fmc.ErrTaskFailed) {
+			return outcome{}, err
+		}
+		if hp, err = x.env.FMC.GetHAPair(ctx, pair.ID); err != nil {
+			return outcome{}, err
+		}
+	}
 	switch hp.ActiveID() {
 	case to.id:
 		return found("%s is already the active unit of %s", s.To, s.Target), nil
@@ -1140,7 +1153,9 @@ func (x *executor) switchRoles(ctx context.Context, sr *stepRun) (outcome, error
 		if err != nil {
 			return false, err
 		}
-		return hp.ActiveID() == to.id, nil
+		// The pair was idle before the request, so a task on it now is
+		// the switch that was asked for.
+		return hp.ActiveID() == to.id || hp.Metadata.Task != nil, nil
 	})
 	st, err := x.env.FMC.SwitchHARoles(ctx, pair.ID, check)
 	if err != nil {
@@ -1208,8 +1223,9 @@ func (x *executor) moveControl(ctx context.Context, sr *stepRun) (outcome, error
 }
 
 // lostAnswerGrace is how long a role switch or control move whose answer
-// was lost is given to show before it is taken as not started: neither
-// shows while in progress, only once done (about a minute).
+// was lost is given to show before it is taken as not started: a control
+// move shows only once done (about a minute), and so does a switch on a
+// management center that does not name it as the pair's task meanwhile.
 const lostAnswerGrace = 5 * time.Minute
 
 // lostAnswerCheck is the IdempotencyCheck of a request whose effect shows
