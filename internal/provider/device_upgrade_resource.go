@@ -123,7 +123,8 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"reverted), `status` turns `partial` and the next plan shows an in-place update that upgrades it again. " +
 			"Destroying the resource only forgets the job: devices stay on the version they run.\n\n" +
 			"Firepower 4100/9300 chassis are not upgraded by this job: when a unit needs a newer FXOS first (ORDER-4), " +
-			"the plan fails and points at `fmcupgrade_chassis_upgrade`. The management center is not upgraded either " +
+			"the plan fails and points at `fmcupgrade_chassis_upgrade`, unless `phase = \"stage\"`, which only copies " +
+			"packages and may run before the chassis are upgraded. The management center is not upgraded either " +
 			"(its REST API cannot): when it must move first (ORDER-1), apply stops and says what to do in its web interface.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -160,7 +161,11 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional: true, Computed: true, Default: stringdefault.StaticString(runner.PhaseUpgrade),
 				MarkdownDescription: "How far apply goes: `stage` copies the packages to the units (PKG-3: ahead of the " +
 					"window), `check` also runs the readiness checks, `upgrade` (default) does the whole job. Changing " +
-					"it from `stage` to `upgrade` later continues where staging left off.",
+					"it from `stage` to `upgrade` later continues where staging left off. With `stage`, `steps` lists only " +
+					"the package copies. Staging is accepted while a Firepower 4100/9300 chassis still needs its FXOS " +
+					"companion (or a multi-instance chassis its upgrade), because copying a threat defense package does " +
+					"not depend on the chassis version: stage by day before the chassis window. `check` and `upgrade` are " +
+					"refused until the chassis is upgraded (ORDER-4), since readiness checks and upgrades do depend on it.",
 				Validators: []validator.String{stringvalidator.OneOf(runner.PhaseStage, runner.PhaseCheck, runner.PhaseUpgrade)},
 			},
 			"readiness_check": schema.BoolAttribute{
@@ -440,12 +445,25 @@ func (r *deviceUpgradeResource) planJob(ctx context.Context, client *fmc.Client,
 			chassisSteps = append(chassisSteps, s.Line())
 		}
 	}
-	if len(chassisSteps) > 0 {
+	// ORDER-4 blocks a unit's readiness check and upgrade until its chassis
+	// is upgraded, not the copy of its package: staging may go ahead.
+	stage := m.Phase.ValueString() == runner.PhaseStage
+	switch {
+	case len(chassisSteps) > 0 && !stage:
 		diags.AddError("Chassis upgrade needed first",
 			"ORDER-4: threat defense cannot be upgraded before its chassis runs the FXOS companion (or chassis version) "+
 				"the target needs, and this job does not upgrade chassis. Upgrade them with an fmcupgrade_chassis_upgrade "+
-				"resource first (and make this resource depend on it), then plan again:\n  "+strings.Join(chassisSteps, "\n  "))
+				"resource first (and make this resource depend on it), then plan again. Meanwhile phase = \"stage\" can "+
+				"copy the packages to the devices (PKG-3):\n  "+strings.Join(chassisSteps, "\n  "))
 		return nil
+	case len(chassisSteps) > 0:
+		warnings = append(warnings, "ORDER-4: this job only stages packages while chassis still need an upgrade first; "+
+			"upgrade them with an fmcupgrade_chassis_upgrade resource before phase \"check\" or \"upgrade\", which are "+
+			"refused until then:\n  "+strings.Join(chassisSteps, "\n  "))
+	}
+	if stage {
+		// The job shows and runs only what staging does (PKG-3).
+		p = planner.StagePlan(estate, p)
 	}
 	// A listed package apply could not use is refused now, not passed
 	// over at apply (PKG-1).

@@ -298,6 +298,151 @@ func TestAccDeviceUpgrade_packageIDs(t *testing.T) {
 	checkAuditEmpty(t, srv)
 }
 
+// Stage by day while the dc1-edge chassis still run FXOS 2.12.1.48, below
+// the companion of 7.4 (ORDER-4): the stage job is accepted, shows only its
+// copies and puts the packages on the devices without touching a chassis.
+// check and upgrade are refused at plan time, pointing at the chassis job,
+// until the chassis job has run; then the same job upgrades.
+func TestAccDeviceUpgrade_stageBeforeChassis(t *testing.T) {
+	sc, ok := fmcsim.Builtin("demo")
+	if !ok {
+		t.Fatal("no demo scenario")
+	}
+	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: fmcsim.NewScaledClock(*sc.StartTime, upgradeTimeScale),
+		RequestsPerMinute: 100000})
+	ch := chassisOf(t, srv, "dc1-edge-b", "dc1-edge-a")
+	user, pass := srv.Credentials()
+	chassisJob := fmt.Sprintf(`
+resource "fmcupgrade_chassis_upgrade" "dc1" {
+  target_version = "2.14.1.131"
+  chassis = [
+%s%s  ]
+  fxos_username       = %q
+  fxos_password       = %q
+  fxos_ca_certificate = <<-EOT
+%s
+EOT
+  image_server = {
+    protocol = "scp"
+    host     = "127.0.0.1"
+    path     = "/images"
+    user     = "images"
+    password = "Image-Pa55"
+  }
+}
+`, chassisEntryHCL(ch[1]), chassisEntryHCL(ch[0]), user, pass, strings.TrimSpace(string(srv.CACertPEM())))
+	config := func(phase, fxos, extra string) string {
+		return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + extra + fmt.Sprintf(`
+resource "fmcupgrade_device_upgrade" "job" {
+  target_version = "7.4.2"
+  device_ids     = ["br-fw-01"]
+  ha_pair_ids    = ["dc1-edge"]
+  phase          = %q
+  chassis = [
+    { name = "FLM3B4ACE07", fxos_version = %q },
+    { name = "FLM87D8BE59", fxos_version = %q },
+  ]
+}
+`, phase, fxos, fxos)
+	}
+	const oldFXOS = "2.12.1.48"
+	refused := messageRE(`Chassis upgrade needed first .* ORDER-4: threat defense cannot be upgraded before its chassis .* ` +
+		`fmcupgrade_chassis_upgrade .* Meanwhile phase = "stage" can copy the packages to the devices (PKG-3): .* upgrade_chassis`)
+	chassisAt := func(want string) {
+		t.Helper()
+		seen := 0
+		for _, u := range srv.Estate().Units {
+			if u.Kind != "chassis" || (srv.ChassisURL(u.ID) != ch[0].ManagerURL && srv.ChassisURL(u.ID) != ch[1].ManagerURL) {
+				continue
+			}
+			seen++
+			// FXOS as chassis managers write it: 2.12(1.48).
+			if v := strings.NewReplacer("(", ".", ")", "").Replace(u.Version); v != want {
+				t.Errorf("chassis %s runs %s, want %s", u.Name, u.Version, want)
+			}
+		}
+		if seen != 2 {
+			t.Errorf("found %d of the dc1-edge chassis", seen)
+		}
+	}
+	var staged int64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config("stage", oldFXOS, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionCreate),
+					// Only what staging does: no FXOS bundle, chassis
+					// upgrade, readiness check or upgrade.
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("steps"), stepsLike(
+						`^wave 1 +copy_package +Cisco_FTD_SSP-FP1K_Upgrade-7\.4\.2-172\.sh\.REL\.tar +7\.4\.2 .*to 1 unit$`,
+						`^wave 1 +copy_package +Cisco_FTD_SSP_Upgrade-7\.4\.2-172\.sh\.REL\.tar +7\.4\.2 .*to 2 units$`,
+					)),
+					plancheck.ExpectKnownValue(jobAddr, tfjsonpath.New("hops"), knownvalue.MapPartial(map[string]knownvalue.Check{
+						"dc1-edge-a": stringsExact("7.2.5", "7.4.2"),
+					})),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.2.5")),
+				},
+			},
+			{
+				PreConfig: func() {
+					for _, u := range srv.Estate().Units {
+						switch u.Name {
+						case "br-fw-01", "dc1-edge-a", "dc1-edge-b":
+							if len(u.StagedPackages) != 1 {
+								t.Errorf("%s has packages %v staged, want its 7.4.2 package", u.Name, u.StagedPackages)
+							}
+						}
+					}
+					chassisAt(oldFXOS)
+					checkUnitsAt(t, srv, "7.2.5", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+					checkAuditEmpty(t, srv)
+					staged = srv.Stats().UpgradeRequests
+					if staged != 2 {
+						t.Errorf("staging sent %d upgrade requests, want 2 package copies", staged)
+					}
+				},
+				Config:      config("check", oldFXOS, ""),
+				ExpectError: refused,
+			},
+			{
+				Config:      config("upgrade", oldFXOS, ""),
+				ExpectError: refused,
+			},
+			{
+				// The chassis window: the staged job is done and plans nothing.
+				Config: config("stage", oldFXOS, chassisJob),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("fmcupgrade_chassis_upgrade.dc1", plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionNoop),
+				}},
+			},
+			{
+				PreConfig: func() { chassisAt("2.14.1.131") },
+				Config:    config("upgrade", "2.14.1.131", chassisJob),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
+					statecheck.ExpectKnownValue(jobAddr, tfjsonpath.New("unit_versions"), unitVersionsAt("7.4.2")),
+				},
+			},
+		},
+	})
+	checkUnitsAt(t, srv, "7.4.2", "br-fw-01", "dc1-edge-a", "dc1-edge-b")
+	// The copies are not requested again: readiness checks and upgrades
+	// of br-fw-01 and the dc1-edge pair.
+	if n := srv.Stats().UpgradeRequests - staged; n != 4 {
+		t.Errorf("after staging, %d upgrade requests, want 4 (2 readiness checks, 2 upgrades)", n)
+	}
+	checkAuditEmpty(t, srv)
+}
+
 // A failing readiness check stops the plan; listed in ignore_checks it
 // becomes a warning and the plan goes through.
 func TestAccDeviceUpgrade_readiness(t *testing.T) {

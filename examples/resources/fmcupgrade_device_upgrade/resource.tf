@@ -7,7 +7,8 @@ resource "fmcupgrade_device_upgrade" "branch_and_edge" {
 
   # FXOS versions of the Firepower 4100 chassis hosting dc1-edge, by the
   # names the management center shows; upgrade them first with
-  # fmcupgrade_chassis_upgrade when the plan asks for it (ORDER-4).
+  # fmcupgrade_chassis_upgrade when the plan asks for it (ORDER-4). Only
+  # phase = "stage" may run before that: copies do not depend on FXOS.
   chassis = [
     { name = "FLM3B4ACE07", fxos_version = "2.14.1.131" },
     { name = "FLM87D8BE59", fxos_version = "2.14.1.131" },
