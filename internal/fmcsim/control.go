@@ -343,8 +343,10 @@ func (srv *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		srv.postFaults(w, r)
 	case "POST /simulator/v1/clock":
 		srv.postClock(w, r)
+	case "POST /simulator/v1/management_center/upgrade":
+		srv.postManagementCenterUpgrade(w, r)
 	default:
-		controlError(w, http.StatusNotFound, "no control endpoint %s %s; see GET /simulator/v1/{audit,stats,estate,faults}", r.Method, r.URL.Path)
+		controlError(w, http.StatusNotFound, "no control endpoint %s %s; see GET /simulator/v1/{audit,stats,estate,faults}, POST /simulator/v1/{faults,clock,management_center/upgrade}", r.Method, r.URL.Path)
 	}
 }
 

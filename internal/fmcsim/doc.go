@@ -18,6 +18,8 @@
 //     metadata.chassisData.chassisUrl.
 //   - /simulator/v1/...: the control API (no token): GET audit, stats,
 //     estate and faults; POST faults; POST clock (manual clock only);
+//     POST management_center/upgrade ({"version":"7.6.1"}: the operator's
+//     management center upgrade, see Server.UpgradeManagementCenter);
 //     DELETE audit.
 //
 // Management center routes (pattern strings are also the keys of
@@ -113,6 +115,7 @@
 //
 // Not simulated: creating or deleting device records, HA pairs and
 // clusters; health metrics; upgrade snapshots and custom upgrades; the
-// management center upgrading itself (the API only offers its readiness
-// check).
+// management center upgrading itself through its API, which offers only
+// its readiness check (the control API stands in for the operator's
+// upgrade in the web interface).
 package fmcsim

@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "fmcsim: chassis manager %-14s %s\n", c.Name, srv.ChassisURL(c.ID))
 		}
 	}
-	fmt.Fprintf(stdout, "fmcsim: control API  %s/simulator/v1/{audit,stats,estate,faults}\n", srv.URL())
+	fmt.Fprintf(stdout, "fmcsim: control API  %s/simulator/v1/{audit,stats,estate,faults,management_center/upgrade}\n", srv.URL())
 	if *writeCA != "" {
 		fmt.Fprintf(stdout, "fmcsim: CA certificate written to %s\n", *writeCA)
 	}
