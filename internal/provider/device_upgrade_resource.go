@@ -519,6 +519,18 @@ func (r *deviceUpgradeResource) checkReadiness(ctx context.Context, client *fmc.
 		}
 		return
 	}
+	// Work an interrupted apply left running on the job's units is waited
+	// for by apply, so it must not refuse the rerun that finishes the job.
+	inflight, err := runner.SetAsideInFlight(ctx, client, &facts, job.deviceIDs)
+	if err != nil {
+		diags.AddError("Reading readiness facts from the management center failed", err.Error())
+		return
+	}
+	for _, t := range inflight {
+		diags.AddWarning("Upgrade work already in progress: "+t.Name+" (task "+t.ID+")",
+			"A task is running on units of this job, probably left by an earlier apply that was interrupted. Apply waits "+
+				"for it to end, looks at the units again and carries on from there; it does not request the work twice.")
+	}
 	// Only the configuration knows the FXOS version of 4100/9300 chassis.
 	fx := m.chassisVersions(ctx, diags)
 	for i, d := range facts.Devices {
