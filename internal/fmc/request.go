@@ -31,6 +31,8 @@ const (
 	throttleMax  = time.Minute
 	// maxRetryAfter caps an absurd Retry-After.
 	maxRetryAfter = 5 * time.Minute
+	// maxRenewals bounds the token renewals of one call.
+	maxRenewals = 3
 )
 
 // errLimiterWait marks a request that never left: its caller gave up while
@@ -58,19 +60,22 @@ type response struct {
 }
 
 // do sends cl with the session token, retrying what is safe to retry, renews
-// the token once on a 401 and decodes a 2xx answer into out.
+// the token on a 401 and decodes a 2xx answer into out. A token refused at
+// its first use right after a renewal is not renewed again: the server
+// refuses the credentials, not the token's age.
 func (c *Client) do(ctx context.Context, cl *call, out any) error {
 	payload, err := marshalBody(cl.body)
 	if err != nil {
 		return fmt.Errorf("fmc: %s %s: %w", cl.method, cl.path, err)
 	}
-	renewed := false
+	renewals, sends := 0, 0
 	for {
 		if _, err := c.session(ctx); err != nil {
 			return err
 		}
 		var usedGen uint64
 		res, err := c.exchange(ctx, cl, payload, func(h http.Header) {
+			sends++
 			if s := c.current(); s != nil {
 				h.Set(hdrAccess, s.access)
 				usedGen = s.gen
@@ -79,11 +84,14 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 		if err != nil {
 			return err
 		}
-		if res.status == http.StatusUnauthorized && !renewed {
+		// A renewed token sent more than once was refused after a wait (a
+		// 429 or a retried failure): it may have expired or been revoked
+		// meanwhile, like the one before it.
+		if res.status == http.StatusUnauthorized && (renewals == 0 || sends > 1) && renewals < maxRenewals {
 			// The token expired early or was revoked (the same user logged
 			// in to the web interface). Nothing was done, so repeating the
 			// request is safe whatever it is.
-			renewed = true
+			renewals, sends = renewals+1, 0
 			c.log(ctx, "fmc: token rejected; renewing the session", map[string]any{"method": cl.method, "path": cl.path})
 			if err := c.reauth(ctx, usedGen); err != nil {
 				return err
