@@ -125,7 +125,11 @@ func (r *deviceUpgradeResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"Firepower 4100/9300 chassis are not upgraded by this job: when a unit needs a newer FXOS first (ORDER-4), " +
 			"the plan fails and points at `fmcupgrade_chassis_upgrade`, unless `phase = \"stage\"`, which only copies " +
 			"packages and may run before the chassis are upgraded. The management center is not upgraded either " +
-			"(its REST API cannot): when it must move first (ORDER-1), apply stops and says what to do in its web interface.",
+			"(its REST API cannot): when it must move first (ORDER-1), apply stops and says what to do in its web interface.\n\n" +
+			"Several jobs in one apply run one after another: chain them with `depends_on`, since a job does not start " +
+			"its upgrades while another job's tasks run on the management center (READY-3). A job applied together with " +
+			"the chassis job of its units takes `chassis` from that job's `chassis_versions`, so that its steps are " +
+			"computed from the estate the chassis job leaves (with HA roles switched).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true,
