@@ -87,13 +87,8 @@ func (s *sim) deployVersion() string {
 }
 
 func (srv *Server) handleDeployableDevices(w http.ResponseWriter, r *http.Request) {
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	s := srv.sim
@@ -228,12 +223,8 @@ type jobDeviceJSON struct {
 }
 
 func (srv *Server) handleJobHistories(w http.ResponseWriter, r *http.Request) {
-	if srv.domainOf(w, r) == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	_, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	var list []*jobHistory

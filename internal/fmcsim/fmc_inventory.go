@@ -25,6 +25,17 @@ func (srv *Server) domainOf(w http.ResponseWriter, r *http.Request) *domainState
 	return d
 }
 
+// domainListQuery is domainOf then listQueryOf: the domain is checked
+// first, so an unknown domain answers 404 even with a malformed query.
+func (srv *Server) domainListQuery(w http.ResponseWriter, r *http.Request) (*domainState, listQuery, bool) {
+	dom := srv.domainOf(w, r)
+	if dom == nil {
+		return nil, listQuery{}, false
+	}
+	lq, ok := listQueryOf(w, r)
+	return dom, lq, ok
+}
+
 type serverVersionJSON struct {
 	ID            string `json:"id"`
 	Type          string `json:"type"`
@@ -85,9 +96,8 @@ func (srv *Server) serverVersion(r *http.Request) serverVersionJSON {
 }
 
 func (srv *Server) handleServerVersions(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	writeList(w, r, lq, 1, func(int, bool) any { return srv.serverVersion(r) })
@@ -110,9 +120,8 @@ type domainJSON struct {
 }
 
 func (srv *Server) handleDomains(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	ds := srv.sim.domains
@@ -287,13 +296,8 @@ func snortVersion(d *deviceState) string {
 }
 
 func (srv *Server) handleListDevices(w http.ResponseWriter, r *http.Request) {
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	var ids map[string]bool
@@ -471,13 +475,8 @@ func worstHealth(hs ...string) string {
 }
 
 func (srv *Server) handleListHAPairs(w http.ResponseWriter, r *http.Request) {
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	var list []*haState
@@ -693,13 +692,8 @@ func (srv *Server) clusterJSON(r *http.Request, c *clusterState, expanded bool) 
 }
 
 func (srv *Server) handleListClusters(w http.ResponseWriter, r *http.Request) {
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	var list []*clusterState
@@ -740,9 +734,8 @@ func (srv *Server) handleClusterCommand(w http.ResponseWriter, r *http.Request) 
 	if c == nil {
 		return
 	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	d := s.devByID[lq.filter["deviceUUID"]]
@@ -836,13 +829,8 @@ func (srv *Server) chassisJSON(r *http.Request, c *chassisState, expanded bool) 
 }
 
 func (srv *Server) handleListManagedChassis(w http.ResponseWriter, r *http.Request) {
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	list := srv.managedChassis(dom)
@@ -907,13 +895,8 @@ func (s *sim) dynamicAlerts(d *deviceState) []*alertState {
 
 func (srv *Server) handleHealthAlerts(w http.ResponseWriter, r *http.Request) {
 	s := srv.sim
-	dom := srv.domainOf(w, r)
-	if dom == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	dom, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	set := func(key ...string) map[string]bool {
@@ -992,12 +975,8 @@ type fmcHANode struct {
 // handleFMCHAStatus reports the management center's own HA pair. The
 // property names come from the 7.3 model; the values are inferred.
 func (srv *Server) handleFMCHAStatus(w http.ResponseWriter, r *http.Request) {
-	if srv.domainOf(w, r) == nil {
-		return
-	}
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	_, lq, ok := srv.domainListQuery(w, r)
+	if !ok {
 		return
 	}
 	s := srv.sim

@@ -50,9 +50,8 @@ func (srv *Server) packageJSON(r *http.Request, p *packageState) upgradePackageJ
 }
 
 func (srv *Server) handleListPackages(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	s := srv.sim
@@ -186,9 +185,8 @@ type applicableDeviceJSON struct {
 
 func (srv *Server) handleApplicableDevices(w http.ResponseWriter, r *http.Request) {
 	s := srv.sim
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	_, p := s.findPackage(r.PathValue("containerUUID"))
@@ -745,9 +743,8 @@ func (srv *Server) handleGetTask(w http.ResponseWriter, r *http.Request) {
 // handleListTasks requires a filter, as the 7.3 API does; type and status
 // are matched case-insensitively against the task's type and status.
 func (srv *Server) handleListTasks(w http.ResponseWriter, r *http.Request) {
-	lq, err := parseListQuery(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+	lq, ok := listQueryOf(w, r)
+	if !ok {
 		return
 	}
 	if len(lq.filter) == 0 {

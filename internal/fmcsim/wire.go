@@ -223,6 +223,17 @@ func pageURL(r *http.Request, offset, limit int) string {
 	return baseURL(r) + r.URL.Path + "?" + q.Encode()
 }
 
+// listQueryOf is parseListQuery for a handler: a malformed query is
+// answered 400 here, so the handler only returns.
+func listQueryOf(w http.ResponseWriter, r *http.Request) (listQuery, bool) {
+	lq, err := parseListQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, catValidation, "%v", err)
+		return lq, false
+	}
+	return lq, true
+}
+
 // writeList pages total items. item(i, expanded) renders item i.
 func writeList(w http.ResponseWriter, r *http.Request, lq listQuery, total int, item func(i int, expanded bool) any) {
 	env := listEnvelope{Links: links{Self: pageURL(r, lq.offset, lq.limit)}, Items: []any{}}
