@@ -590,17 +590,35 @@ func (s *sim) resolveDevices(targets []ref) ([]*deviceState, string) {
 	return out, ""
 }
 
-// handleCancelUpgrade cancels in-progress or failed upgrades and rolls the
-// units back. forceCancel is accepted; the simulator cancels either way.
-func (srv *Server) handleCancelUpgrade(w http.ResponseWriter, r *http.Request) {
-	s := srv.sim
+// decodeTargets reads the body of a cancel, retry or revert and resolves
+// its targets; a bad body or an unknown target is answered 400 here.
+func (s *sim) decodeTargets(w http.ResponseWriter, r *http.Request) (targetsRequest, []*deviceState, bool) {
 	var req targetsRequest
 	if !decodeBody(w, r, &req) {
-		return
+		return req, nil, false
 	}
 	devs, msg := s.resolveDevices(req.Targets)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, catValidation, "%s", msg)
+		return req, nil, false
+	}
+	return req, devs, true
+}
+
+// writeTriggered answers a cancel, retry or revert: the management center
+// names the operation (Cancel, Retry, Revert) in both the type and the
+// message.
+func writeTriggered(w http.ResponseWriter, req targetsRequest, op string, t *taskState) {
+	writeJSON(w, http.StatusCreated, targetsResponse{Targets: req.Targets, Type: op + "Upgrade",
+		Metadata: taskMetadata{Task: taskRef{ID: t.id, Message: "Triggered all " + op + " Upgrades successfully", Status: statusRunning}}})
+}
+
+// handleCancelUpgrade cancels in-progress or failed upgrades and rolls the
+// units back. forceCancel is accepted; the simulator cancels either way.
+func (srv *Server) handleCancelUpgrade(w http.ResponseWriter, r *http.Request) {
+	s := srv.sim
+	req, devs, ok := s.decodeTargets(w, r)
+	if !ok {
 		return
 	}
 	for _, d := range devs {
@@ -638,20 +656,14 @@ func (srv *Server) handleCancelUpgrade(w http.ResponseWriter, r *http.Request) {
 			s.finishSub(t, sub, s.now, statusCompleted, fmt.Sprintf("Upgrade of %s cancelled before it started.", d.name))
 		}
 	}
-	writeJSON(w, http.StatusCreated, targetsResponse{Targets: req.Targets, Type: "CancelUpgrade",
-		Metadata: taskMetadata{Task: taskRef{ID: t.id, Message: "Triggered all Cancel Upgrades successfully", Status: statusRunning}}})
+	writeTriggered(w, req, "Cancel", t)
 }
 
 // handleRetryUpgrade resumes upgrades that failed during installation.
 func (srv *Server) handleRetryUpgrade(w http.ResponseWriter, r *http.Request) {
 	s := srv.sim
-	var req targetsRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	devs, msg := s.resolveDevices(req.Targets)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, catValidation, "%s", msg)
+	req, devs, ok := s.decodeTargets(w, r)
+	if !ok {
 		return
 	}
 	for _, d := range devs {
@@ -667,21 +679,15 @@ func (srv *Server) handleRetryUpgrade(w http.ResponseWriter, r *http.Request) {
 		o.mode = "retry"
 		s.startDeviceStep(t, sub, d, o, s.now, func(time.Time, bool) {})
 	}
-	writeJSON(w, http.StatusCreated, targetsResponse{Targets: req.Targets, Type: "RetryUpgrade",
-		Metadata: taskMetadata{Task: taskRef{ID: t.id, Message: "Triggered all Retry Upgrades successfully", Status: statusRunning}}})
+	writeTriggered(w, req, "Retry", t)
 }
 
 // handleRevertUpgrade returns units upgraded with enableUpgradeRevert to
 // the version they ran before.
 func (srv *Server) handleRevertUpgrade(w http.ResponseWriter, r *http.Request) {
 	s := srv.sim
-	var req targetsRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	devs, msg := s.resolveDevices(req.Targets)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, catValidation, "%s", msg)
+	req, devs, ok := s.decodeTargets(w, r)
+	if !ok {
 		return
 	}
 	for _, d := range devs {
@@ -699,8 +705,7 @@ func (srv *Server) handleRevertUpgrade(w http.ResponseWriter, r *http.Request) {
 		sub := t.addSub(d.id, "Device", d.name)
 		s.startDeviceStep(t, sub, d, upgradeOpts{mode: "revert"}, s.now, func(time.Time, bool) {})
 	}
-	writeJSON(w, http.StatusCreated, targetsResponse{Targets: req.Targets, Type: "RevertUpgrade",
-		Metadata: taskMetadata{Task: taskRef{ID: t.id, Message: "Triggered all Revert Upgrades successfully", Status: statusRunning}}})
+	writeTriggered(w, req, "Revert", t)
 }
 
 type subTaskJSON struct {
