@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 const (
@@ -259,7 +261,7 @@ func ParseDomains(header string) ([]Domain, error) {
 	}
 	out := make([]Domain, 0, len(raw))
 	for _, r := range raw {
-		d := Domain{Name: strings.TrimSpace(rawText(r.Name)), UUID: strings.TrimSpace(rawText(r.UUID))}
+		d := Domain{Name: strings.TrimSpace(httpx.JSONScalar(r.Name)), UUID: strings.TrimSpace(httpx.JSONScalar(r.UUID))}
 		if d.UUID == "" {
 			continue
 		}

@@ -2,7 +2,6 @@ package fmc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -112,34 +111,9 @@ type Client struct {
 
 // New validates cfg and returns a client. It does not contact the server.
 func New(cfg Config) (*Client, error) {
-	if strings.TrimSpace(cfg.URL) == "" {
-		return nil, errors.New("fmc: url is required")
-	}
-	base, err := url.Parse(strings.TrimSpace(cfg.URL))
+	base, err := httpx.ParseServerURL("fmc", cfg.URL, cfg.Username, cfg.Password)
 	if err != nil {
-		return nil, fmt.Errorf("fmc: url %q is not a valid URL: %v", httpx.RedactURL(cfg.URL), err)
-	}
-	switch base.Scheme {
-	case "https", "http":
-	default:
-		return nil, fmt.Errorf("fmc: url %q must start with https:// (or http:// for a local simulator)", httpx.RedactURL(cfg.URL))
-	}
-	if base.Host == "" {
-		return nil, fmt.Errorf("fmc: url %q has no host", httpx.RedactURL(cfg.URL))
-	}
-	if base.User != nil {
-		return nil, errors.New("fmc: url must not carry credentials; use username and password")
-	}
-	if base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("fmc: url %q must not have a query or fragment", base.Redacted())
-	}
-	base.Path = strings.TrimRight(base.Path, "/")
-	base.RawPath = ""
-	if cfg.Username == "" {
-		return nil, errors.New("fmc: username is required")
-	}
-	if cfg.Password == "" {
-		return nil, errors.New("fmc: password is required")
+		return nil, err
 	}
 	if cfg.RequestsPerMinute < 0 {
 		return nil, fmt.Errorf("fmc: requests_per_minute must be positive, got %d", cfg.RequestsPerMinute)
@@ -180,28 +154,18 @@ func New(cfg Config) (*Client, error) {
 	c.limiter = newLimiter(rpm, time.Minute+limiterGuard, limiterGuard/2)
 	c.addSecret(cfg.Password)
 
-	switch {
-	case cfg.HTTPClient != nil:
-		c.http = cfg.HTTPClient
-	default:
-		rt := cfg.Transport
-		if rt == nil {
-			tlsCfg, err := httpx.TLSConfig("fmc: ca_certificate", cfg.CACertificatePEM, cfg.Insecure)
-			if err != nil {
-				return nil, err
-			}
-			t := httpx.NewTransport()
-			t.TLSClientConfig = tlsCfg
-			t.MaxIdleConnsPerHost = maxInFlight
-			rt = t
-		}
-		c.http = &http.Client{
-			Transport: rt,
-			// A redirect would replay the token header to wherever it
-			// points; the API never redirects, so refuse.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+	hc, err := httpx.NewHTTPClient(httpx.ClientOptions{
+		CALabel:             "fmc: ca_certificate",
+		CACertificatePEM:    cfg.CACertificatePEM,
+		Insecure:            cfg.Insecure,
+		HTTPClient:          cfg.HTTPClient,
+		Transport:           cfg.Transport,
+		MaxIdleConnsPerHost: maxInFlight,
+	})
+	if err != nil {
+		return nil, err
 	}
+	c.http = hc
 
 	ctx := context.Background()
 	if cfg.Insecure {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 var (
@@ -178,28 +180,8 @@ func (m *errorMessage) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
-	*m = errorMessage{Description: rawText(raw.Description), Details: rawText(raw.Details), Code: rawText(raw.Code)}
+	*m = errorMessage{Description: httpx.JSONScalar(raw.Description), Details: httpx.JSONScalar(raw.Details), Code: httpx.JSONScalar(raw.Code)}
 	return nil
-}
-
-// rawText turns a JSON scalar into text (strings unquoted, numbers as
-// written); objects and arrays give "".
-func rawText(raw json.RawMessage) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
-		return ""
-	}
-	switch t[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(t, &s) == nil {
-			return s
-		}
-		return ""
-	case '{', '[':
-		return ""
-	}
-	return string(t)
 }
 
 func (d *errorDetail) texts() []string {

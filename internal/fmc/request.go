@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -298,18 +297,9 @@ func (c *Client) send(ctx context.Context, cl *call, payload []byte, setAuth fun
 	actx, cancel := context.WithTimeout(ctx, c.reqTimeout)
 	defer cancel()
 
-	var body io.Reader
-	if payload != nil {
-		body = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(actx, cl.method, c.endpoint(cl.path, cl.query), body)
+	req, err := httpx.NewJSONRequest(actx, cl.method, c.endpoint(cl.path, cl.query), payload, c.userAgent)
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	if setAuth != nil {
 		setAuth(req.Header)
@@ -318,16 +308,16 @@ func (c *Client) send(ctx context.Context, cl *call, payload []byte, setAuth fun
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log(ctx, "fmc: request failed", map[string]any{"method": cl.method, "path": cl.path, "error": errorText(err)})
+		c.log(ctx, "fmc: request failed", map[string]any{"method": cl.method, "path": cl.path, "error": httpx.ErrorText(err)})
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b, tooLarge, err := httpx.ReadBody(resp.Body, maxBody)
 	if err != nil {
-		c.log(ctx, "fmc: reading the answer failed", map[string]any{"method": cl.method, "path": cl.path, "status": resp.StatusCode, "error": errorText(err)})
+		c.log(ctx, "fmc: reading the answer failed", map[string]any{"method": cl.method, "path": cl.path, "status": resp.StatusCode, "error": httpx.ErrorText(err)})
 		return nil, err
 	}
-	if len(b) > maxBody {
+	if tooLarge {
 		return nil, fmt.Errorf("fmc: %s %s: answer larger than %d MiB", cl.method, cl.path, maxBody>>20)
 	}
 	c.log(ctx, "fmc: request", map[string]any{
@@ -344,14 +334,4 @@ func (c *Client) endpoint(path string, q url.Values) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
-}
-
-// errorText unwraps a *url.Error so the log shows the cause once, without the
-// full URL.
-func errorText(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,30 +88,12 @@ type Client struct {
 
 // New validates cfg and returns a client. It does not contact the chassis.
 func New(cfg Config) (*Client, error) {
-	raw := strings.TrimSpace(cfg.URL)
-	if raw == "" {
-		return nil, errors.New("fxos: url is required")
-	}
-	base, err := url.Parse(raw)
+	base, err := httpx.ParseServerURL("fxos", strings.TrimSpace(cfg.URL), cfg.Username, cfg.Password)
 	if err != nil {
-		return nil, fmt.Errorf("fxos: url %q is not a valid URL: %v", httpx.RedactURL(raw), err)
+		return nil, err
 	}
-	switch {
-	case base.Scheme != "https" && base.Scheme != "http":
-		return nil, fmt.Errorf("fxos: url %q must start with https:// (or http:// for a local simulator)", httpx.RedactURL(raw))
-	case base.Host == "":
-		return nil, fmt.Errorf("fxos: url %q has no host", httpx.RedactURL(raw))
-	case base.User != nil:
-		return nil, errors.New("fxos: url must not carry credentials; use username and password")
-	case base.RawQuery != "" || base.Fragment != "":
-		return nil, fmt.Errorf("fxos: url %q must not have a query or fragment", base.Redacted())
-	case cfg.Username == "":
-		return nil, errors.New("fxos: username is required")
-	case cfg.Password == "":
-		return nil, errors.New("fxos: password is required")
-	}
-	base.Path = strings.TrimSuffix(strings.TrimRight(base.Path, "/"), "/api")
-	base.RawPath = ""
+	// The API lives under /api; a URL that already names it is accepted.
+	base.Path = strings.TrimSuffix(base.Path, "/api")
 
 	c := &Client{
 		base:       base,
@@ -140,27 +121,18 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.addSecret(cfg.Password)
 
-	switch {
-	case cfg.HTTPClient != nil:
-		c.http = cfg.HTTPClient
-	default:
-		rt := cfg.Transport
-		if rt == nil {
-			tlsCfg, err := httpx.TLSConfig("fxos: ca_certificate", cfg.CACertificatePEM, cfg.Insecure)
-			if err != nil {
-				return nil, err
-			}
-			t := httpx.NewTransport()
-			t.TLSClientConfig = tlsCfg
-			t.MaxIdleConnsPerHost = 4
-			rt = t
-		}
-		c.http = &http.Client{
-			Transport: rt,
-			// A redirect would replay the token to wherever it points.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+	hc, err := httpx.NewHTTPClient(httpx.ClientOptions{
+		CALabel:             "fxos: ca_certificate",
+		CACertificatePEM:    cfg.CACertificatePEM,
+		Insecure:            cfg.Insecure,
+		HTTPClient:          cfg.HTTPClient,
+		Transport:           cfg.Transport,
+		MaxIdleConnsPerHost: 4,
+	})
+	if err != nil {
+		return nil, err
 	}
+	c.http = hc
 
 	ctx := context.Background()
 	if cfg.Insecure {
@@ -280,7 +252,7 @@ func (c *Client) exchange(ctx context.Context, cl *call, payload []byte, setHead
 			if attempt >= c.retry.MaxAttempts {
 				return nil, &UnreachableError{Host: c.base.Host, Attempts: attempt, Cause: err}
 			}
-			if err := c.backoff(ctx, cl, attempt, "connection error", errorText(err)); err != nil {
+			if err := c.backoff(ctx, cl, attempt, "connection error", httpx.ErrorText(err)); err != nil {
 				return nil, err
 			}
 			continue
@@ -327,18 +299,9 @@ func (c *Client) send(ctx context.Context, cl *call, payload []byte, setHeaders 
 	if len(cl.query) > 0 {
 		u.RawQuery = cl.query.Encode()
 	}
-	var body io.Reader
-	if payload != nil {
-		body = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(actx, cl.method, u.String(), body)
+	req, err := httpx.NewJSONRequest(actx, cl.method, u.String(), payload, c.userAgent)
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	if setHeaders != nil {
 		setHeaders(req.Header)
@@ -346,25 +309,17 @@ func (c *Client) send(ctx context.Context, cl *call, payload []byte, setHeaders 
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log(ctx, "fxos: request failed", map[string]any{"method": cl.method, "path": cl.path, "error": errorText(err)})
+		c.log(ctx, "fxos: request failed", map[string]any{"method": cl.method, "path": cl.path, "error": httpx.ErrorText(err)})
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b, tooLarge, err := httpx.ReadBody(resp.Body, maxBody)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxBody {
+	if tooLarge {
 		return nil, fmt.Errorf("fxos: %s %s: answer larger than %d MiB", cl.method, cl.path, maxBody>>20)
 	}
 	c.log(ctx, "fxos: request", map[string]any{"method": cl.method, "path": cl.path, "status": resp.StatusCode, "elapsed_ms": time.Since(start).Milliseconds()})
 	return &response{status: resp.StatusCode, body: b}, nil
-}
-
-func errorText(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 // Error codes of the chassis manager's error body.
@@ -130,7 +132,7 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("fxos: chassis manager %s unreachable after %d attempts: %s", e.Host, e.Attempts, errorText(e.Cause))
+	return fmt.Sprintf("fxos: chassis manager %s unreachable after %d attempts: %s", e.Host, e.Attempts, httpx.ErrorText(e.Cause))
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Cause }
@@ -180,7 +182,7 @@ func errorFromMap(m map[string]json.RawMessage) ErrorBody {
 		for k, v := range m {
 			for _, want := range keys {
 				if strings.EqualFold(k, want) {
-					return scalar(v)
+					return httpx.JSONScalar(v)
 				}
 			}
 		}

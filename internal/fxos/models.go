@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
 )
 
 // ClassObjects returns the objects of class in a chassis manager answer:
@@ -97,7 +99,7 @@ func parseAttrs(raw json.RawMessage) (attrs, error) {
 	}
 	a := make(attrs, len(m))
 	for k, v := range m {
-		a[strings.ToLower(k)] = scalar(v)
+		a[strings.ToLower(k)] = httpx.JSONScalar(v)
 	}
 	return a, nil
 }
@@ -121,25 +123,6 @@ func (a attrs) int(names ...string) int {
 		return int(f)
 	}
 	return 0
-}
-
-// scalar turns a JSON scalar into text; objects and lists give "".
-func scalar(v json.RawMessage) string {
-	t := bytes.TrimSpace(v)
-	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
-		return ""
-	}
-	switch t[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(t, &s) == nil {
-			return s
-		}
-		return ""
-	case '{', '[':
-		return ""
-	}
-	return string(t)
 }
 
 // decodeClass reads every object of class with conv.

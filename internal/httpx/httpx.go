@@ -4,12 +4,15 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -230,4 +233,137 @@ func NewTransport() *http.Transport {
 		return dt.Clone()
 	}
 	return &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second}
+}
+
+// ParseServerURL checks the address of a server and the login that goes
+// with it; label ("fmc", "fxos") prefixes every error. Messages quote raw
+// redacted as given, so callers pass it exactly as they want it echoed.
+// The path loses its trailing slashes so that API paths can be appended.
+func ParseServerURL(label, raw, username, password string) (*url.URL, error) {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
+		return nil, errors.New(label + ": url is required")
+	}
+	base, err := url.Parse(trimmed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: url %q is not a valid URL: %v", label, RedactURL(raw), err)
+	}
+	switch {
+	case base.Scheme != "https" && base.Scheme != "http":
+		return nil, fmt.Errorf("%s: url %q must start with https:// (or http:// for a local simulator)", label, RedactURL(raw))
+	case base.Host == "":
+		return nil, fmt.Errorf("%s: url %q has no host", label, RedactURL(raw))
+	case base.User != nil:
+		return nil, errors.New(label + ": url must not carry credentials; use username and password")
+	case base.RawQuery != "" || base.Fragment != "":
+		return nil, fmt.Errorf("%s: url %q must not have a query or fragment", label, base.Redacted())
+	case username == "":
+		return nil, errors.New(label + ": username is required")
+	case password == "":
+		return nil, errors.New(label + ": password is required")
+	}
+	base.Path = strings.TrimRight(base.Path, "/")
+	base.RawPath = ""
+	return base, nil
+}
+
+// ClientOptions describe the HTTP client of one server connection.
+type ClientOptions struct {
+	// CALabel prefixes certificate errors ("fmc: ca_certificate").
+	CALabel          string
+	CACertificatePEM string
+	Insecure         bool
+	// HTTPClient, when set, is used as it is, TLS settings included.
+	HTTPClient *http.Client
+	// Transport, when set, replaces the TLS-configured transport.
+	Transport           http.RoundTripper
+	MaxIdleConnsPerHost int
+}
+
+// NewHTTPClient builds the client a REST client sends with. It never
+// follows redirects: a redirect would replay the token header to wherever
+// it points, and neither API redirects.
+func NewHTTPClient(o ClientOptions) (*http.Client, error) {
+	if o.HTTPClient != nil {
+		return o.HTTPClient, nil
+	}
+	rt := o.Transport
+	if rt == nil {
+		tlsCfg, err := TLSConfig(o.CALabel, o.CACertificatePEM, o.Insecure)
+		if err != nil {
+			return nil, err
+		}
+		t := NewTransport()
+		t.TLSClientConfig = tlsCfg
+		t.MaxIdleConnsPerHost = o.MaxIdleConnsPerHost
+		rt = t
+	}
+	return &http.Client{
+		Transport:     rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, nil
+}
+
+// ErrorText unwraps a *url.Error so that a log line or message shows the
+// cause once, without the full URL.
+func ErrorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// JSONScalar turns a JSON scalar into text (strings unquoted, numbers as
+// written); null, objects and arrays give "". Both servers send numbers
+// where their documentation promises strings.
+func JSONScalar(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return ""
+	}
+	switch t[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(t, &s) == nil {
+			return s
+		}
+		return ""
+	case '{', '[':
+		return ""
+	}
+	return string(t)
+}
+
+// NewJSONRequest is a request that accepts JSON and, with a payload,
+// sends it as JSON.
+func NewJSONRequest(ctx context.Context, method, target string, payload []byte, userAgent string) (*http.Request, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// ReadBody reads r up to limit bytes; tooLarge reports an answer longer
+// than that, which is refused rather than cut, since a cut JSON answer
+// would read as a different one.
+func ReadBody(r io.Reader, limit int64) (b []byte, tooLarge bool, err error) {
+	b, err = io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(b)) > limit {
+		return nil, true, nil
+	}
+	return b, false, nil
 }

@@ -124,3 +124,44 @@ func TestScrubFields(t *testing.T) {
 		t.Fatalf("ScrubFields = %v", f)
 	}
 }
+
+func TestParseServerURL(t *testing.T) {
+	base, err := ParseServerURL("x", " https://h:8443/p// ", "u", "p")
+	if err != nil || base.String() != "https://h:8443/p" {
+		t.Fatalf("got %v, %v", base, err)
+	}
+	for raw, want := range map[string]string{
+		"":               "x: url is required",
+		"ftp://h":        "must start with https://",
+		"https://":       "has no host",
+		"https://a:b@h":  "must not carry credentials",
+		"https://h/?q=1": "must not have a query",
+	} {
+		if _, err := ParseServerURL("x", raw, "u", "p"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", raw, err, want)
+		}
+	}
+	if _, err := ParseServerURL("x", "https://h", "", "p"); err == nil || err.Error() != "x: username is required" {
+		t.Errorf("no username: %v", err)
+	}
+	if _, err := ParseServerURL("x", "https://h", "u", ""); err == nil || err.Error() != "x: password is required" {
+		t.Errorf("no password: %v", err)
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	if b, big, err := ReadBody(strings.NewReader("abcd"), 4); string(b) != "abcd" || big || err != nil {
+		t.Errorf("at the limit: %q %v %v", b, big, err)
+	}
+	if b, big, err := ReadBody(strings.NewReader("abcde"), 4); b != nil || !big || err != nil {
+		t.Errorf("over the limit: %q %v %v", b, big, err)
+	}
+}
+
+func TestJSONScalar(t *testing.T) {
+	for raw, want := range map[string]string{`"a"`: "a", ` 12 `: "12", `null`: "", `{}`: "", `[1]`: "", `true`: "true", ``: ""} {
+		if got := JSONScalar([]byte(raw)); got != want {
+			t.Errorf("%q: got %q, want %q", raw, got, want)
+		}
+	}
+}
