@@ -458,6 +458,26 @@ func (v *validator) claimID(id, where string) {
 	v.ids[id] = where
 }
 
+// named checks the name of entry i of a scenario list (required, unique
+// within the list) and derives its id from the name when none is given,
+// so a scenario can refer to records by name alone. It returns the
+// location later messages use, which names the entry for the reader.
+func (v *validator) named(list string, i int, name string, seen map[string]bool, idKind string, id *string) string {
+	where := fmt.Sprintf("%s[%d]", list, i)
+	if name == "" {
+		v.addf("%s.name: required", where)
+	} else if seen[name] {
+		v.addf("%s.name: %q is used twice", where, name)
+	}
+	seen[name] = true
+	where = fmt.Sprintf("%s[%d] (%s)", list, i, name)
+	if *id == "" {
+		*id = stableUUID(idKind, name)
+	}
+	v.claimID(*id, where)
+	return where
+}
+
 func (v *validator) run(s *Scenario) {
 	v.ids = map[string]string{}
 	if strings.TrimSpace(s.Name) == "" {
@@ -554,18 +574,7 @@ func (v *validator) run(s *Scenario) {
 	miHosts := map[string]string{}
 	for i := range s.Chassis {
 		c := &s.Chassis[i]
-		where := fmt.Sprintf("chassis[%d]", i)
-		if c.Name == "" {
-			v.addf("%s.name: required", where)
-		} else if chassisNames[c.Name] {
-			v.addf("%s.name: %q is used twice", where, c.Name)
-		}
-		chassisNames[c.Name] = true
-		where = fmt.Sprintf("chassis[%d] (%s)", i, c.Name)
-		if c.ID == "" {
-			c.ID = stableUUID("chassis", c.Name)
-		}
-		v.claimID(c.ID, where)
+		where := v.named("chassis", i, c.Name, chassisNames, "chassis", &c.ID)
 		switch c.Kind {
 		case catalog.ChassisFXOS:
 			f, err := version.ParseFXOS(c.Version)
@@ -627,18 +636,7 @@ func (v *validator) run(s *Scenario) {
 	devNames := map[string]bool{}
 	for i := range s.Devices {
 		d := &s.Devices[i]
-		where := fmt.Sprintf("devices[%d]", i)
-		if d.Name == "" {
-			v.addf("%s.name: required", where)
-		} else if devNames[d.Name] {
-			v.addf("%s.name: %q is used twice", where, d.Name)
-		}
-		devNames[d.Name] = true
-		where = fmt.Sprintf("devices[%d] (%s)", i, d.Name)
-		if d.ID == "" {
-			d.ID = stableUUID("device", d.Name)
-		}
-		v.claimID(d.ID, where)
+		where := v.named("devices", i, d.Name, devNames, "device", &d.ID)
 		fam, ok := v.cat.Family(d.Family)
 		if !ok || fam.Product != catalog.ProductThreatDefense {
 			v.addf("%s.family: unknown threat defense family %q; known: %s", where, d.Family, strings.Join(tdFamilies(v.cat), ", "))
@@ -737,18 +735,7 @@ func (v *validator) run(s *Scenario) {
 	haNames := map[string]bool{}
 	for i := range s.HAPairs {
 		h := &s.HAPairs[i]
-		where := fmt.Sprintf("ha_pairs[%d]", i)
-		if h.Name == "" {
-			v.addf("%s.name: required", where)
-		} else if haNames[h.Name] {
-			v.addf("%s.name: %q is used twice", where, h.Name)
-		}
-		haNames[h.Name] = true
-		where = fmt.Sprintf("ha_pairs[%d] (%s)", i, h.Name)
-		if h.ID == "" {
-			h.ID = stableUUID("hapair", h.Name)
-		}
-		v.claimID(h.ID, where)
+		where := v.named("ha_pairs", i, h.Name, haNames, "hapair", &h.ID)
 		p, q := devRef(h.Primary), devRef(h.Secondary)
 		if p == nil {
 			v.addf("%s.primary: unknown device %q", where, h.Primary)
@@ -794,18 +781,7 @@ func (v *validator) run(s *Scenario) {
 	clNames := map[string]bool{}
 	for i := range s.Clusters {
 		c := &s.Clusters[i]
-		where := fmt.Sprintf("clusters[%d]", i)
-		if c.Name == "" {
-			v.addf("%s.name: required", where)
-		} else if clNames[c.Name] {
-			v.addf("%s.name: %q is used twice", where, c.Name)
-		}
-		clNames[c.Name] = true
-		where = fmt.Sprintf("clusters[%d] (%s)", i, c.Name)
-		if c.ID == "" {
-			c.ID = stableUUID("cluster", c.Name)
-		}
-		v.claimID(c.ID, where)
+		where := v.named("clusters", i, c.Name, clNames, "cluster", &c.ID)
 		if c.Kind == "" {
 			c.Kind = "inter_chassis"
 		} else if !oneOf(c.Kind, clusterKinds) {
