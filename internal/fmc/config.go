@@ -178,21 +178,11 @@ func New(cfg Config) (*Client, error) {
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d <= 0 {
-		return nil
-	}
-	return c.sleepFn(ctx, d)
+	return httpx.SleepWith(ctx, c.sleepFn, d)
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
-	if c.logger == nil {
-		return
-	}
-	c.secrets.ScrubFields(fields)
-	c.logger(ctx, c.scrub(msg), fields)
+	c.secrets.Log(ctx, c.logger, msg, fields)
 }
 
 // addSecret remembers a credential so scrub can remove it from any text the

@@ -367,3 +367,26 @@ func ReadBody(r io.Reader, limit int64) (b []byte, tooLarge bool, err error) {
 	}
 	return b, false, nil
 }
+
+// SleepWith waits d with sleep, the client's replaceable clock. It checks
+// ctx first so that an ended call stops even when d is zero or sleep is a
+// test clock that ignores ctx.
+func SleepWith(ctx context.Context, sleep func(context.Context, time.Duration) error, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	return sleep(ctx, d)
+}
+
+// Log hands msg and fields to logger, when there is one, with every
+// remembered secret scrubbed from both.
+func (s *Secrets) Log(ctx context.Context, logger func(context.Context, string, map[string]any), msg string, fields map[string]any) {
+	if logger == nil {
+		return
+	}
+	s.ScrubFields(fields)
+	logger(ctx, s.Scrub(msg), fields)
+}

@@ -165,3 +165,33 @@ func TestJSONScalar(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretsLog(t *testing.T) {
+	var s Secrets
+	s.Add("hunter2")
+	s.Log(context.Background(), nil, "no logger", nil)
+	var got string
+	fields := map[string]any{"detail": "pw hunter2", "n": 1}
+	s.Log(context.Background(), func(_ context.Context, msg string, f map[string]any) {
+		got = fmt.Sprintf("%s %v", msg, f)
+	}, "said hunter2", fields)
+	if strings.Contains(got, "hunter2") || !strings.Contains(got, "said ***") {
+		t.Errorf("secret not scrubbed: %s", got)
+	}
+}
+
+func TestSleepWith(t *testing.T) {
+	called := false
+	sleep := func(context.Context, time.Duration) error { called = true; return nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := SleepWith(ctx, sleep, 0); err != nil || called {
+		t.Errorf("zero wait: %v, called %v", err, called)
+	}
+	cancel()
+	if err := SleepWith(ctx, sleep, time.Second); !errors.Is(err, context.Canceled) || called {
+		t.Errorf("ended ctx: %v, called %v", err, called)
+	}
+	if err := SleepWith(context.Background(), sleep, time.Second); err != nil || !called {
+		t.Errorf("wait: %v, called %v", err, called)
+	}
+}
