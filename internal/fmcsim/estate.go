@@ -105,12 +105,16 @@ type deviceState struct {
 }
 
 // activeTask is the task queued or running on the unit, if any.
-func (d *deviceState) activeTask() *taskState {
+func (d *deviceState) activeTask() *taskState { return activeTask(d.op, d.reserved) }
+
+// activeTask serves units and multi-instance chassis alike: a record names
+// one task, the one operating on it now, else the one that will.
+func activeTask(op *stepRun, reserved *taskState) *taskState {
 	switch {
-	case d.op != nil && d.op.task != nil:
-		return d.op.task
-	case d.reserved != nil:
-		return d.reserved
+	case op != nil && op.task != nil:
+		return op.task
+	case reserved != nil:
+		return reserved
 	}
 	return nil
 }
@@ -246,15 +250,7 @@ func (c *chassisState) down() bool { return c.rebooting || c.appsStarting }
 
 // activeTask is the upgrade task queued or running on a multi-instance
 // chassis, if any.
-func (c *chassisState) activeTask() *taskState {
-	switch {
-	case c.op != nil && c.op.task != nil:
-		return c.op.task
-	case c.reserved != nil:
-		return c.reserved
-	}
-	return nil
-}
+func (c *chassisState) activeTask() *taskState { return activeTask(c.op, c.reserved) }
 
 // versionString is the chassis software version as its manager shows it.
 func (c *chassisState) versionString() string {
