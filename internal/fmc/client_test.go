@@ -66,11 +66,11 @@ func TestNewValidatesConfig(t *testing.T) {
 
 func TestNewWarnsAboutInsecureAndPlainHTTP(t *testing.T) {
 	sink := &logSink{}
-	if _, err := New(Config{URL: "http://127.0.0.1:1", Username: "u", Password: "p", Insecure: true, Logger: sink.logger()}); err != nil {
+	if _, err := New(Config{URL: "http://127.0.0.1:1", Username: "u", Password: "p", Insecure: true, Logger: sink.Logger()}); err != nil {
 		t.Fatal(err)
 	}
-	if !sink.contains("verification is disabled") || !sink.contains("plain http") {
-		t.Fatalf("missing warnings in %q", sink.all())
+	if !sink.Contains("verification is disabled") || !sink.Contains("plain http") {
+		t.Fatalf("missing warnings in %q", sink.All())
 	}
 }
 
@@ -119,7 +119,7 @@ func TestTLSVerification(t *testing.T) {
 	t.Run("unknown CA refused without retries", func(t *testing.T) {
 		sink := &logSink{}
 		clock := newFakeClock()
-		c, err := New(Config{URL: srv.URL, Username: "u", Password: "p", Logger: sink.logger(), Now: clock.Now, Sleep: clock.Sleep})
+		c, err := New(Config{URL: srv.URL, Username: "u", Password: "p", Logger: sink.Logger(), Now: clock.Now, Sleep: clock.Sleep})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -420,7 +420,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		t.Fatalf("only %d token pairs issued; the cycle did not run", seq)
 	}
 
-	texts := append(sink.all(), func() []string {
+	texts := append(sink.All(), func() []string {
 		var s []string
 		for _, e := range errs {
 			s = append(s, e.Error())
@@ -472,8 +472,8 @@ func TestUnexpectedFieldTypeIsTolerated(t *testing.T) {
 	if d.Name != "ftd-odd" || d.Model == "" || !d.Metadata.IsPartOfContainer || d.SWVersion != "" {
 		t.Fatalf("device = %+v", d)
 	}
-	if !sink.contains("unexpected type") {
-		t.Fatalf("the odd field was not logged: %q", sink.all())
+	if !sink.Contains("unexpected type") {
+		t.Fatalf("the odd field was not logged: %q", sink.All())
 	}
 }
 

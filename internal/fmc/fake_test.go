@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 // This file holds a small management center fake that reproduces the wire
@@ -360,51 +361,7 @@ func servePaged(w http.ResponseWriter, r *http.Request, items []any) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// resetConn drops the connection with a TCP reset, as a crashed proxy or
-// a restarting management center does.
-func resetConn(t testing.TB, w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		t.Fatal("response writer cannot be hijacked")
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		t.Fatalf("hijack: %v", err)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
-}
-
-// logSink collects every log line as text.
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logSink) logger() Logger {
-	return func(_ context.Context, msg string, fields map[string]any) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.lines = append(l.lines, fmt.Sprintf("%s %v", msg, fields))
-	}
-}
-
-func (l *logSink) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.lines...)
-}
-
-func (l *logSink) contains(sub string) bool {
-	for _, s := range l.all() {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
+type logSink = httpxtest.LogSink
 
 type clientOpt func(*Config)
 
@@ -415,7 +372,7 @@ func newTestClient(t *testing.T, f *fakeFMC, opts ...clientOpt) (*Client, *logSi
 		URL:      f.srv.URL,
 		Username: testUser,
 		Password: testPassword,
-		Logger:   sink.logger(),
+		Logger:   sink.Logger(),
 		Retry:    RetryPolicy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: 8 * time.Second},
 	}
 	if f.clock != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 // maxInWindow returns the most request times found in any window of length
@@ -171,7 +172,7 @@ func TestThrottleStorm(t *testing.T) {
 			if waited < tc.wantSleep {
 				t.Fatalf("longest wait %v, want at least %v", waited, tc.wantSleep)
 			}
-			if !sink.contains("rate limited") {
+			if !sink.Contains("rate limited") {
 				t.Fatal("throttling not logged")
 			}
 		})
@@ -289,14 +290,14 @@ func TestTransientFailuresOfReads(t *testing.T) {
 		{"5xx then success", func(t *testing.T, w http.ResponseWriter) {
 			writeError(w, http.StatusServiceUnavailable, "Service temporarily unavailable.")
 		}, 2, ""},
-		{"connection reset then success", func(t *testing.T, w http.ResponseWriter) { resetConn(t, w) }, 2, ""},
+		{"connection reset then success", func(t *testing.T, w http.ResponseWriter) { httpxtest.ResetConn(t, w) }, 2, ""},
 		{"please try again 400 then success", func(t *testing.T, w http.ResponseWriter) {
 			writeError(w, http.StatusBadRequest, "Search Service n.a. Please try again.")
 		}, 2, ""},
 		{"5xx every time", func(t *testing.T, w http.ResponseWriter) {
 			writeError(w, http.StatusInternalServerError, "Internal server error.")
 		}, 100, "500 Internal Server Error: Internal server error."},
-		{"reset every time", func(t *testing.T, w http.ResponseWriter) { resetConn(t, w) }, 100, "giving up after 4 attempts"},
+		{"reset every time", func(t *testing.T, w http.ResponseWriter) { httpxtest.ResetConn(t, w) }, 100, "giving up after 4 attempts"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 // taskScript serves a task whose status follows the fake clock: each step
@@ -200,7 +202,7 @@ func TestWaitTaskToleratesTransientFailures(t *testing.T) {
 		case k <= 12:
 			writeError(w, http.StatusServiceUnavailable, "Management center restarting.")
 		case k <= 14:
-			resetConn(t, w)
+			httpxtest.ResetConn(t, w)
 		default:
 			writeJSON(w, http.StatusOK, status("SUCCESS", ""))
 		}
@@ -210,7 +212,7 @@ func TestWaitTaskToleratesTransientFailures(t *testing.T) {
 	if err != nil || got.Status != "SUCCESS" {
 		t.Fatalf("WaitTask = %+v, %v", got, err)
 	}
-	if !sink.contains("polling the task failed") {
+	if !sink.Contains("polling the task failed") {
 		t.Fatal("transient failures not logged")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 // upgradeAnswer echoes the request with the task, as the specification's
@@ -138,14 +140,14 @@ func TestUpgradePOSTNeverSentTwice(t *testing.T) {
 			f.handle("POST "+pathUpgrades, func(w http.ResponseWriter, r *http.Request) {
 				n := posts.Add(1)
 				if n == 1 && tc.fault == resetBeforeAccept {
-					resetConn(t, w)
+					httpxtest.ResetConn(t, w)
 					return
 				}
 				accepted.Add(1)
 				if n == 1 {
 					switch tc.fault {
 					case resetAfterAccept:
-						resetConn(t, w)
+						httpxtest.ResetConn(t, w)
 						return
 					case error500AfterAccept:
 						writeError(w, http.StatusInternalServerError, "Internal error while processing the request.")
@@ -426,7 +428,7 @@ func TestRegisterPackageURLLostAnswerFindsPackage(t *testing.T) {
 	var posts atomic.Int32
 	f.handle("POST "+pathPackages, func(w http.ResponseWriter, r *http.Request) {
 		posts.Add(1)
-		resetConn(t, w)
+		httpxtest.ResetConn(t, w)
 	})
 	f.handle("GET "+pathPackages, func(w http.ResponseWriter, r *http.Request) {
 		servePaged(w, r, []any{map[string]any{"id": "p9", "type": "UpgradePackage", "name": "Cisco_FTD_Upgrade-7.6.1-291.sh.REL.tar"}})

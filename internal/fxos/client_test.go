@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -104,7 +106,7 @@ func TestLoginAndLogout(t *testing.T) {
 	if err := c.Logout(ctx); err != nil {
 		t.Fatalf("second logout: %v", err)
 	}
-	if !sink.contains("logged out") {
+	if !sink.Contains("logged out") {
 		t.Fatal("logout not logged")
 	}
 	// A logout of a session the chassis already dropped (555) is fine.
@@ -131,7 +133,7 @@ func TestLoginRefused(t *testing.T) {
 	if strings.Contains(err.Error(), "not-the-password") || !strings.Contains(err.Error(), "Authentication failed for password ***") {
 		t.Fatalf("err = %v", err)
 	}
-	for _, l := range sink.all() {
+	for _, l := range sink.All() {
 		if strings.Contains(l, "not-the-password") {
 			t.Fatalf("password logged: %s", l)
 		}
@@ -205,7 +207,7 @@ func TestReadsRetryTransientFailures(t *testing.T) {
 		{"backend error 101", func(t *testing.T, w http.ResponseWriter) {
 			fxosError(w, http.StatusBadRequest, codeBackend, "Error communicating with FX-OS API backend", "")
 		}},
-		{"connection reset", func(t *testing.T, w http.ResponseWriter) { resetConn(t, w) }},
+		{"connection reset", func(t *testing.T, w http.ResponseWriter) { httpxtest.ResetConn(t, w) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,10 +306,10 @@ func TestDownload(t *testing.T) {
 	if err := c.DeleteDownload(ctx, bundleFile); err != nil {
 		t.Fatalf("deleting a missing download: %v", err)
 	}
-	if !sink.contains("download progress") {
+	if !sink.Contains("download progress") {
 		t.Fatal("progress not logged")
 	}
-	for _, l := range sink.all() {
+	for _, l := range sink.All() {
 		if strings.Contains(l, "Scp-Secret-42") || strings.Contains(l, testPassword) {
 			t.Fatalf("secret logged: %s", l)
 		}
@@ -378,14 +380,14 @@ func TestStateChangesNeverSentTwice(t *testing.T) {
 					return false
 				}
 				if tc.beforeAccept {
-					resetConn(t, w)
+					httpxtest.ResetConn(t, w)
 					return true
 				}
 				// Act on it, then lose the answer.
 				rec := httptest.NewRecorder()
 				r.Body = io.NopCloser(strings.NewReader(string(f.seen()[n-1].Body)))
 				f.route(rec, r, f.seen()[n-1].Body)
-				resetConn(t, w)
+				httpxtest.ResetConn(t, w)
 				return true
 			}
 			c, _ := newTestClient(t, f)
@@ -407,7 +409,7 @@ func TestAmbiguousWhenStateUnreadable(t *testing.T) {
 	f.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
 		switch r.URL.Path {
 		case pathInstall:
-			resetConn(t, w)
+			httpxtest.ResetConn(t, w)
 			return true
 		case pathInstallFSM, pathRunningMgmt:
 			fxosError(w, http.StatusInternalServerError, "", "internal error", "")

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/httpx/httpxtest"
 )
 
 // This file holds a small chassis manager fake: header login answering a
@@ -412,55 +414,13 @@ func hasImage(imgs []map[string]string, name string) bool {
 	return false
 }
 
-// resetConn drops the connection with a TCP reset.
-func resetConn(t testing.TB, w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		t.Fatal("response writer cannot be hijacked")
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		t.Fatalf("hijack: %v", err)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
-}
-
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logSink) logger() Logger {
-	return func(_ context.Context, msg string, fields map[string]any) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.lines = append(l.lines, fmt.Sprintf("%s %v", msg, fields))
-	}
-}
-
-func (l *logSink) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.lines...)
-}
-
-func (l *logSink) contains(sub string) bool {
-	for _, s := range l.all() {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
+type logSink = httpxtest.LogSink
 
 func newTestClient(t *testing.T, f *fakeFXOS, opts ...func(*Config)) (*Client, *logSink) {
 	t.Helper()
 	sink := &logSink{}
 	cfg := Config{
-		URL: f.url(), Username: testUser, Password: testPassword, Logger: sink.logger(),
+		URL: f.url(), Username: testUser, Password: testPassword, Logger: sink.Logger(),
 		Retry:          RetryPolicy{MaxAttempts: 3, BaseDelay: 2 * time.Second, MaxDelay: 10 * time.Second},
 		RequestTimeout: 5 * time.Second,
 	}

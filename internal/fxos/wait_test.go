@@ -53,7 +53,7 @@ func TestWaitInstallThroughTwoReboots(t *testing.T) {
 	if seenTargetEarly == 0 {
 		t.Fatal("the gap between the reboots (target running, still in progress) was never observed")
 	}
-	if unreachable == 0 || !sink.contains("unreachable; expected while it reboots") || !sink.contains("reachable again") {
+	if unreachable == 0 || !sink.Contains("unreachable; expected while it reboots") || !sink.Contains("reachable again") {
 		t.Fatalf("outages not reported: %d unreachable polls", unreachable)
 	}
 	if f.logins < 3 {
@@ -180,7 +180,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 		secrets = append(secrets, tokenFor(i))
 	}
 	f.mu.Unlock()
-	texts := append(sink.all(), badSink.all()...)
+	texts := append(sink.All(), badSink.All()...)
 	for _, e := range errs {
 		texts = append(texts, e.Error())
 	}
