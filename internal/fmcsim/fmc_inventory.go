@@ -119,6 +119,12 @@ type domainJSON struct {
 	Links *links `json:"links,omitempty"`
 }
 
+// domainRef is how a record's metadata names its domain; the domain list
+// itself answers without the id.
+func domainRef(d *domainState) *domainJSON {
+	return &domainJSON{ID: d.uuid, UUID: d.uuid, Name: d.name, Type: "Domain"}
+}
+
 func (srv *Server) handleDomains(w http.ResponseWriter, r *http.Request) {
 	lq, ok := listQueryOf(w, r)
 	if !ok {
@@ -230,7 +236,7 @@ func (srv *Server) deviceJSON(r *http.Request, d *deviceState, expanded bool) de
 	j.IsConnected = boolp(d.connected())
 	m := &deviceMetadata{SnortVersion: snortVersion(d), SRUVersion: s.fmc.sru, VDBVersion: s.fmc.vdb, LSPVersion: s.fmc.lsp,
 		DeviceSerialNumber: d.serial, IsSnort3: d.snort3,
-		Domain:        &domainJSON{ID: d.domain.uuid, UUID: d.domain.uuid, Name: d.domain.name, Type: "Domain"},
+		Domain:        domainRef(d.domain),
 		InventoryData: &inventoryData{CPUType: "x86_64", CPUCores: "16", MemoryInMB: "65536", StorageInGB: "400"}}
 	switch {
 	case d.ha != nil:
@@ -244,9 +250,7 @@ func (srv *Server) deviceJSON(r *http.Request, d *deviceState, expanded bool) de
 		m.IsPartOfContainer = true
 		m.ContainerDetails = &containerDetails{ID: d.cluster.id, Type: "DeviceCluster", Name: d.cluster.name, Role: d.role(), Status: clusterUnitStatus(d)}
 	}
-	if t := d.activeTask(); t != nil {
-		m.Task = &ref{ID: t.id, Type: "Task", Name: t.name}
-	}
+	m.Task = taskRefOf(d.activeTask())
 	if c := d.chassis; c != nil {
 		m.IsMultiInstance = c.kind == catalog.ChassisMultiInstance
 		cd := &chassisDataJSON{ChassisSerialNo: c.serial, SecurityModuleNo: max(d.slot, 1), SecurityModuleSN: d.serial}
@@ -452,7 +456,7 @@ func (srv *Server) haJSON(r *http.Request, h *haState, expanded bool) haPairJSON
 		PrimaryStatus:   &haUnitState{CurrentStatus: haUnitStatus(h.primary), Device: ref{ID: h.primary.id, Type: "Device", Name: h.primary.name}},
 		SecondaryStatus: &haUnitState{CurrentStatus: haUnitStatus(h.secondary), Device: ref{ID: h.secondary.id, Type: "Device", Name: h.secondary.name}},
 		ConfigStatus:    configStatus(h),
-		Domain:          &domainJSON{ID: h.domain.uuid, UUID: h.domain.uuid, Name: h.domain.name, Type: "Domain"},
+		Domain:          domainRef(h.domain),
 	}
 	// The switch answer names its task in metadata.task (found); that the
 	// pair's record keeps naming it until the switch ends is inferred, and
@@ -556,22 +560,15 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, catValidation, "Cannot switch roles of %s: standby %s is not reachable.", h.name, standby.name)
 			return
 		}
-		t := s.newTask("ha_switch", "FTD HA Master Switch", "NGFWHA_OPERATIONS")
-		sub := t.addSub(h.id, "DeviceHAPair", h.name)
-		sub.status, sub.message = statusRunning, fmt.Sprintf("Making %s the active unit.", standby.name)
-		h.op = t
-		s.schedule(s.now.Add(s.timings.HASwitch.D()), func(at time.Time) {
-			h.op = nil
-			if standby.connected() && standby.op == nil {
-				h.active = standby
-				s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("%s is now the active unit of %s.", standby.name, h.name))
-				return
-			}
-			s.finishSub(t, sub, at, statusFailed, fmt.Sprintf("Role switch failed: %s is not ready.", standby.name))
-		})
-		j := haPairJSON{ID: h.id, Name: h.name, Type: "DeviceHAPair", Links: links{Self: srv.haURL(r, h)}, Action: "SWITCH",
-			Metadata: &haMetadata{Task: &taskRef{ID: t.id, Name: t.name, Type: "Task"}}}
-		writeJSON(w, http.StatusOK, j)
+		srv.startPairOp(w, r, h, "SWITCH", "ha_switch", "FTD HA Master Switch", fmt.Sprintf("Making %s the active unit.", standby.name),
+			func(t *taskState, sub *subTask, at time.Time) {
+				if standby.connected() && standby.op == nil {
+					h.active = standby
+					s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("%s is now the active unit of %s.", standby.name, h.name))
+					return
+				}
+				s.finishSub(t, sub, at, statusFailed, fmt.Sprintf("Role switch failed: %s is not ready.", standby.name))
+			})
 	case "HABREAK":
 		if h.op != nil {
 			writeError(w, http.StatusBadRequest, catValidation, "Cannot break %s: %s is in progress (task %s).", h.name, h.op.name, h.op.id)
@@ -583,21 +580,32 @@ func (srv *Server) handleUpdateHAPair(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		t := s.newTask("ha_break", "FTD HA Break", "NGFWHA_OPERATIONS")
-		sub := t.addSub(h.id, "DeviceHAPair", h.name)
-		sub.status, sub.message = statusRunning, "Breaking the HA pair."
-		h.op = t
-		s.schedule(s.now.Add(s.timings.HASwitch.D()), func(at time.Time) {
-			h.op = nil
-			s.breakPair(h)
-			s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("HA pair %s broken; its units are standalone.", h.name))
-		})
-		j := haPairJSON{ID: h.id, Name: h.name, Type: "DeviceHAPair", Links: links{Self: srv.haURL(r, h)}, Action: "HABREAK",
-			Metadata: &haMetadata{Task: &taskRef{ID: t.id, Name: t.name, Type: "Task"}}}
-		writeJSON(w, http.StatusOK, j)
+		srv.startPairOp(w, r, h, "HABREAK", "ha_break", "FTD HA Break", "Breaking the HA pair.",
+			func(t *taskState, sub *subTask, at time.Time) {
+				s.breakPair(h)
+				s.finishSub(t, sub, at, statusCompleted, fmt.Sprintf("HA pair %s broken; its units are standalone.", h.name))
+			})
 	default:
 		writeError(w, http.StatusBadRequest, catValidation, "Invalid action %q: use SWITCH or HABREAK.", req.Action)
 	}
+}
+
+// startPairOp runs a role switch or break as one task with one subtask on
+// the pair, which is busy (h.op) until done runs, and answers with the
+// pair naming that task in metadata.task, as the switch answer does.
+func (srv *Server) startPairOp(w http.ResponseWriter, r *http.Request, h *haState, action, kind, name, running string,
+	done func(t *taskState, sub *subTask, at time.Time)) {
+	s := srv.sim
+	t := s.newTask(kind, name, "NGFWHA_OPERATIONS")
+	sub := t.addSub(h.id, "DeviceHAPair", h.name)
+	sub.status, sub.message = statusRunning, running
+	h.op = t
+	s.schedule(s.now.Add(s.timings.HASwitch.D()), func(at time.Time) {
+		h.op = nil
+		done(t, sub, at)
+	})
+	writeJSON(w, http.StatusOK, haPairJSON{ID: h.id, Name: h.name, Type: "DeviceHAPair", Links: links{Self: srv.haURL(r, h)}, Action: action,
+		Metadata: &haMetadata{Task: &taskRef{ID: t.id, Name: t.name, Type: "Task"}}})
 }
 
 func (s *sim) breakPair(h *haState) {
@@ -687,7 +695,7 @@ func (srv *Server) clusterJSON(r *http.Request, c *clusterState, expanded bool) 
 	j.SWVersion = c.control.ver.String()
 	j.HealthStatus = worstHealth(healths...)
 	j.Model, j.ModelNumber, j.ModelType = c.control.model, c.control.modelNumber, "Sensor"
-	j.Metadata = &clusterMetadata{Domain: &domainJSON{ID: c.domain.uuid, UUID: c.domain.uuid, Name: c.domain.name, Type: "Domain"}}
+	j.Metadata = &clusterMetadata{Domain: domainRef(c.domain)}
 	return j
 }
 
@@ -823,7 +831,7 @@ func (srv *Server) chassisJSON(r *http.Request, c *chassisState, expanded bool) 
 	if expanded {
 		j.ChassisHostName, j.SWVersion, j.Model = c.hostName, c.swVer.String(), c.model
 		j.Metadata = &busyMetadata{Task: taskRefOf(c.activeTask()),
-			Domain: &domainJSON{ID: c.domain.uuid, UUID: c.domain.uuid, Name: c.domain.name, Type: "Domain"}}
+			Domain: domainRef(c.domain)}
 	}
 	return j
 }
