@@ -342,6 +342,20 @@ func (s *sim) consumeFault(kind, target string) (*activeFault, bool) {
 	return nil, false
 }
 
+// firedFault fires a count fault as consumeFault does and gives the
+// message the failure reports: the scenario's own, else what the real
+// check says.
+func (s *sim) firedFault(kind, target, fallback string) (string, bool) {
+	f, ok := s.consumeFault(kind, target)
+	if !ok {
+		return "", false
+	}
+	if f.Message == "" {
+		return fallback, true
+	}
+	return f.Message, true
+}
+
 // readinessProblems is what the device's readiness check finds for an
 // upgrade to pkg: the health tests of Table 9 and the version rules the
 // management center itself enforces.
@@ -350,11 +364,7 @@ func (s *sim) readinessProblems(d *deviceState, p *packageState) []string {
 	if !d.connected() {
 		return []string{fmt.Sprintf("Device %s is not reachable from the management center.", d.name)}
 	}
-	if f, ok := s.consumeFault(FaultReadinessFail, d.id); ok {
-		msg := f.Message
-		if msg == "" {
-			msg = "Database integrity check failed on the device."
-		}
+	if msg, ok := s.firedFault(FaultReadinessFail, d.id, "Database integrity check failed on the device."); ok {
 		out = append(out, msg)
 	}
 	if mcBelow(s.fmc.ver, p.ver) {
@@ -457,11 +467,7 @@ func (s *sim) devicePhases(d *deviceState, o upgradeOpts) []phase {
 	ph = append(ph, s.disruptPhases(d, phase{kind: "install", dur: tm.Install.D(),
 		msg: fmt.Sprintf("Installing %s on %s.", p.ver.WithBuild(), d.name),
 		end: func(time.Time) error {
-			if f, ok := s.consumeFault(FaultUpgradeFail, d.id); ok {
-				msg := f.Message
-				if msg == "" {
-					msg = "Upgrade script failed during installation."
-				}
+			if msg, ok := s.firedFault(FaultUpgradeFail, d.id, "Upgrade script failed during installation."); ok {
 				return &errUpgradeFailed{msg: msg}
 			}
 			return nil
@@ -757,11 +763,7 @@ func (s *sim) chassisPhases(c *chassisState, o upgradeOpts) []phase {
 	if o.mode == "readiness" || !c.readyPassed[p.id] {
 		ph = append(ph, phase{kind: "readiness", dur: tm.ReadinessCheck.D(), msg: fmt.Sprintf("Running readiness checks on chassis %s.", c.name),
 			end: func(time.Time) error {
-				if f, ok := s.consumeFault(FaultReadinessFail, c.id); ok {
-					msg := f.Message
-					if msg == "" {
-						msg = "Chassis readiness check failed."
-					}
+				if msg, ok := s.firedFault(FaultReadinessFail, c.id, "Chassis readiness check failed."); ok {
 					return failf("Readiness check failed: %s", msg)
 				}
 				if mcBelow(s.fmc.ver, p.ver) {
@@ -777,11 +779,7 @@ func (s *sim) chassisPhases(c *chassisState, o upgradeOpts) []phase {
 	ph = append(ph,
 		phase{kind: "install", dur: tm.Install.D(), msg: fmt.Sprintf("Installing %s on chassis %s.", p.ver.WithBuild(), c.name),
 			end: func(time.Time) error {
-				if f, ok := s.consumeFault(FaultUpgradeFail, c.id); ok {
-					msg := f.Message
-					if msg == "" {
-						msg = "Chassis upgrade failed during installation."
-					}
+				if msg, ok := s.firedFault(FaultUpgradeFail, c.id, "Chassis upgrade failed during installation."); ok {
 					return &errUpgradeFailed{msg: msg}
 				}
 				return nil
@@ -822,11 +820,7 @@ func (s *sim) startFMCReadiness(t *taskState, sub *subTask, o upgradeOpts, at ti
 	st := &stepRun{task: t, sub: sub, mode: "readiness", phases: []phase{{kind: "readiness", dur: s.timings.ReadinessCheck.D(),
 		msg: fmt.Sprintf("Running management center readiness checks for %s.", o.pkg.ver),
 		end: func(time.Time) error {
-			if f, ok := s.consumeFault(FaultReadinessFail, s.fmc.id); ok {
-				msg := f.Message
-				if msg == "" {
-					msg = "Database integrity check failed."
-				}
+			if msg, ok := s.firedFault(FaultReadinessFail, s.fmc.id, "Database integrity check failed."); ok {
 				return failf("Readiness check failed: %s", msg)
 			}
 			for _, a := range s.alertsFor("0") {
