@@ -20,6 +20,7 @@ import (
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmcsim"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/testutil/simtest"
 )
 
 const (
@@ -75,7 +76,7 @@ func (e *simEnv) assertOneUpgrade() {
 // of expiry on its clock (the management center's), so no request is
 // refused, and after the third refresh it logs in again.
 func TestFaultTokenExpiryMidPollRenewsAhead(t *testing.T) {
-	e := startSim(t, withFXOS(t, demoScenario(t), "dc1-fxos-a", "dc1-fxos-b"))
+	e := startSim(t, withFXOS(t, simtest.Demo(t), "dc1-fxos-a", "dc1-fxos-b"))
 	ctx := testCtx(t)
 	c := e.client()
 	pkg := packageID(t, ctx, c, pkgSSP742)
@@ -128,7 +129,7 @@ func TestFaultTokenExpiryMidPollRenewsAhead(t *testing.T) {
 // renewal finds the refresh limit reached and logs in again, and the
 // four-hour cluster upgrade is followed to its end without a lost poll.
 func TestFaultTokenExpiryMidPollOn401(t *testing.T) {
-	e := startSim(t, withFXOS(t, demoScenario(t), "dc1-fp9300-1", "dc1-fp9300-2"))
+	e := startSim(t, withFXOS(t, simtest.Demo(t), "dc1-fp9300-1", "dc1-fp9300-2"))
 	ctx := testCtx(t)
 	c := e.client(func(cfg *fmc.Config) {
 		// Real time barely moves while simulated hours pass. The limiter
@@ -235,7 +236,7 @@ func TestFaultTokenRevocation(t *testing.T) {
 	if len(seen) < 6 {
 		t.Fatalf("recorded %d tokens; the transport wrapper saw no logins?", len(seen))
 	}
-	e.logs.assertNoSecret(t, seen...)
+	e.logs.AssertNoSecret(t, seen...)
 	e.assertClean()
 }
 
@@ -305,7 +306,7 @@ func inventorySweep(t testing.TB, ctx context.Context, c *fmc.Client) int {
 // retries for one call ends that call with the 429, and the next call
 // works.
 func TestFault429StormInjected(t *testing.T) {
-	sc := demoScenario(t)
+	sc := simtest.Demo(t)
 	sc.ManagementCenter.RetryAfter = true
 	e := startSim(t, sc)
 	ctx := testCtx(t)

@@ -18,12 +18,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmcsim"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/testutil/simtest"
 )
 
 // Upgrade packages of the demo scenario.
@@ -48,43 +48,14 @@ type simEnv struct {
 	t     testing.TB
 	srv   *fmcsim.Server
 	clock *fmcsim.ManualClock
-	logs  *logSink
-}
-
-func demoScenario(t testing.TB) *fmcsim.Scenario {
-	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
-	return sc
+	logs  *simtest.LogSink
 }
 
 // startSim serves sc (nil: the demo) over TLS on a loopback port.
 func startSim(t testing.TB, sc *fmcsim.Scenario) *simEnv {
 	t.Helper()
-	if sc == nil {
-		sc = demoScenario(t)
-	}
-	start := demoStart
-	if sc.StartTime != nil {
-		start = *sc.StartTime
-	}
-	clock := fmcsim.NewManualClock(start)
-	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: clock})
-	if len(srv.CACertPEM()) == 0 || !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
-		t.Fatalf("simulator is not serving TLS on loopback: %s", srv.URL())
-	}
-	return &simEnv{t: t, srv: srv, clock: clock, logs: &logSink{}}
-}
-
-// sleep is the client's Sleep: it moves simulated time instead of waiting.
-func (e *simEnv) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	e.clock.Advance(d)
-	return nil
+	srv, clock := simtest.Start(t, sc, demoStart)
+	return &simEnv{t: t, srv: srv, clock: clock, logs: &simtest.LogSink{}}
 }
 
 // config is a client configuration for the simulator: its URL and
@@ -97,8 +68,8 @@ func (e *simEnv) config(mod ...func(*fmc.Config)) fmc.Config {
 		Password:         pass,
 		CACertificatePEM: string(e.srv.CACertPEM()),
 		Now:              e.clock.Now,
-		Sleep:            e.sleep,
-		Logger:           e.logs.log,
+		Sleep:            simtest.Sleep(e.clock),
+		Logger:           e.logs.Log,
 	}
 	for _, m := range mod {
 		m(&cfg)
@@ -116,22 +87,12 @@ func (e *simEnv) client(mod ...func(*fmc.Config)) *fmc.Client {
 	return c
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return simtest.Ctx(t, testTimeout) }
 
 // unit returns the estate's view of a device or chassis by name.
 func (e *simEnv) unit(name string) fmcsim.EstateUnit {
 	e.t.Helper()
-	for _, u := range e.srv.Estate().Units {
-		if u.Name == name {
-			return u
-		}
-	}
-	e.t.Fatalf("no unit %q in the estate", name)
-	return fmcsim.EstateUnit{}
+	return simtest.Unit(e.t, e.srv, name)
 }
 
 func (e *simEnv) id(name string) string {
@@ -146,13 +107,7 @@ func (e *simEnv) target(name string) fmc.Reference {
 
 func (e *simEnv) pair(name string) fmcsim.EstatePair {
 	e.t.Helper()
-	for _, p := range e.srv.Estate().HAPairs {
-		if p.Name == name {
-			return p
-		}
-	}
-	e.t.Fatalf("no HA pair %q in the estate", name)
-	return fmcsim.EstatePair{}
+	return simtest.Pair(e.t, e.srv, name)
 }
 
 func (e *simEnv) cluster(name string) fmcsim.EstateCluster {
@@ -198,7 +153,7 @@ func (e *simEnv) assertClean() {
 		e.t.Errorf("duplicate_upgrade_requests = %d, want 0", st.DuplicateUpgradeRequests)
 	}
 	_, pass := e.srv.Credentials()
-	e.logs.assertNoSecret(e.t, pass)
+	e.logs.AssertNoSecret(e.t, pass)
 }
 
 // packageID finds a package by file name through the client.
@@ -222,49 +177,6 @@ func waitOK(t testing.TB, ctx context.Context, c *fmc.Client, id string, limit t
 		t.Fatalf("task %s ended %s (%q)", id, ts.State(), ts.Status)
 	}
 	return ts
-}
-
-// logSink collects the client's log lines.
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logSink) log(_ context.Context, msg string, fields map[string]any) {
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(msg)
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, fields[k])
-	}
-	l.mu.Lock()
-	l.lines = append(l.lines, b.String())
-	l.mu.Unlock()
-}
-
-func (l *logSink) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.lines...)
-}
-
-func (l *logSink) assertNoSecret(t testing.TB, secrets ...string) {
-	t.Helper()
-	lines := l.all()
-	if len(lines) == 0 {
-		t.Error("the client logged nothing; the secret check would prove nothing")
-	}
-	for _, line := range lines {
-		for _, s := range secrets {
-			if s != "" && strings.Contains(line, s) {
-				t.Errorf("log line carries a secret: %q", line)
-			}
-		}
-	}
 }
 
 func names[T any](items []T, name func(T) string) []string {
@@ -383,7 +295,7 @@ func TestSimServerVersionAndDomains(t *testing.T) {
 	if !errors.Is(err, fmc.ErrAuthentication) || fmc.StatusCode(err) != 401 || strings.Contains(err.Error(), "Wrong-Secret-99") {
 		t.Errorf("bad password: %v (status %d)", err, fmc.StatusCode(err))
 	}
-	e.logs.assertNoSecret(t, "Wrong-Secret-99")
+	e.logs.AssertNoSecret(t, "Wrong-Secret-99")
 	e.assertClean()
 }
 
@@ -765,7 +677,7 @@ func TestSimRegisterPackageURL(t *testing.T) {
 		e.assertClean()
 	})
 	t.Run("refused", func(t *testing.T) {
-		sc := demoScenario(t)
+		sc := simtest.Demo(t)
 		sc.PackageRegistration = "refuse"
 		e := startSim(t, sc)
 		ctx := testCtx(t)
@@ -793,7 +705,7 @@ func TestSimRegisterPackageURL(t *testing.T) {
 		if _, err := c.RegisterPackageURL(ctx, "ftp://repo.example.com/"+file, ""); err == nil {
 			t.Error("an ftp URL was accepted")
 		}
-		e.logs.assertNoSecret(t, "s3cr3t-pw")
+		e.logs.AssertNoSecret(t, "s3cr3t-pw")
 		e.assertClean()
 	})
 }

@@ -10,16 +10,14 @@ package fxos_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmc"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fmcsim"
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/fxos"
+	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/testutil/simtest"
 )
 
 const (
@@ -37,38 +35,13 @@ type simEnv struct {
 	t     testing.TB
 	srv   *fmcsim.Server
 	clock *fmcsim.ManualClock
-	mu    sync.Mutex
-	logs  []string
+	logs  simtest.LogSink
 }
 
 func startSim(t testing.TB) *simEnv {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
-	clock := fmcsim.NewManualClock(*sc.StartTime)
-	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: clock})
-	if len(srv.CACertPEM()) == 0 || !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
-		t.Fatalf("simulator is not serving TLS on loopback: %s", srv.URL())
-	}
+	srv, clock := simtest.Start(t, nil, time.Time{})
 	return &simEnv{t: t, srv: srv, clock: clock}
-}
-
-func (e *simEnv) log(_ context.Context, msg string, fields map[string]any) {
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(msg)
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, fields[k])
-	}
-	e.mu.Lock()
-	e.logs = append(e.logs, b.String())
-	e.mu.Unlock()
 }
 
 // client talks to the chassis manager of the named chassis.
@@ -80,14 +53,7 @@ func (e *simEnv) client(chassis string, mod ...func(*fxos.Config)) *fxos.Client 
 	}
 	user, pass := e.srv.Credentials()
 	cfg := fxos.Config{URL: url, Username: user, Password: pass, CACertificatePEM: string(e.srv.CACertPEM()),
-		Now: e.clock.Now, Logger: e.log,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			e.clock.Advance(d)
-			return nil
-		}}
+		Now: e.clock.Now, Logger: e.logs.Log, Sleep: simtest.Sleep(e.clock)}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -98,32 +64,16 @@ func (e *simEnv) client(chassis string, mod ...func(*fxos.Config)) *fxos.Client 
 	return c
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return simtest.Ctx(t, testTimeout) }
 
 func (e *simEnv) unit(name string) fmcsim.EstateUnit {
 	e.t.Helper()
-	for _, u := range e.srv.Estate().Units {
-		if u.Name == name {
-			return u
-		}
-	}
-	e.t.Fatalf("no unit %q", name)
-	return fmcsim.EstateUnit{}
+	return simtest.Unit(e.t, e.srv, name)
 }
 
 func (e *simEnv) pair(name string) fmcsim.EstatePair {
 	e.t.Helper()
-	for _, p := range e.srv.Estate().HAPairs {
-		if p.Name == name {
-			return p
-		}
-	}
-	e.t.Fatalf("no pair %q", name)
-	return fmcsim.EstatePair{}
+	return simtest.Pair(e.t, e.srv, name)
 }
 
 // assertClean: no rule breach and no secret in the client's log.
@@ -133,18 +83,7 @@ func (e *simEnv) assertClean(secrets ...string) {
 		e.t.Errorf("audit is not empty: %+v", br)
 	}
 	_, pass := e.srv.Credentials()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(e.logs) == 0 {
-		e.t.Error("the client logged nothing; the secret check would prove nothing")
-	}
-	for _, line := range e.logs {
-		for _, s := range append(secrets, pass) {
-			if strings.Contains(line, s) {
-				e.t.Errorf("log line carries a secret: %q", line)
-			}
-		}
-	}
+	e.logs.AssertNoSecret(e.t, append(secrets, pass)...)
 }
 
 // install follows an installation to its end and counts the outages
