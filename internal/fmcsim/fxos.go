@@ -435,7 +435,7 @@ func (srv *Server) handleFXOSInstall(w http.ResponseWriter, r *http.Request) {
 		fxosError(w, http.StatusBadRequest, "400", "A platform bundle installation is already in progress", "invalid-argument")
 		return
 	case cmp == 0:
-		writeJSON(w, http.StatusOK, map[string]any{"firmwarePlatformPack": []map[string]string{srv.platformPack(c)}})
+		srv.writePlatformPack(w, c)
 		return
 	case c.findImage(target.String()) == nil:
 		fxosError(w, http.StatusBadRequest, "400", fmt.Sprintf("Platform bundle %s is not on the chassis; download it first", target.Display()), "invalid-argument")
@@ -495,6 +495,13 @@ func (srv *Server) handleFXOSInstall(w http.ResponseWriter, r *http.Request) {
 		c.lastFSM = in
 		s.chassisUp(c, at)
 	})
+	srv.writePlatformPack(w, c)
+}
+
+// writePlatformPack is the answer of the install, schedule and cancel
+// calls alike: the chassis' one platform pack, as the chassis manager
+// lists it.
+func (srv *Server) writePlatformPack(w http.ResponseWriter, c *chassisState) {
 	writeJSON(w, http.StatusOK, map[string]any{"firmwarePlatformPack": []map[string]string{srv.platformPack(c)}})
 }
 
@@ -527,7 +534,7 @@ func (srv *Server) handleFXOSSchedule(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"firmwarePlatformPack": []map[string]string{srv.platformPack(c)}})
+	srv.writePlatformPack(w, c)
 }
 
 // handleFXOSCancel cancels an installation that has not yet begun
@@ -545,7 +552,7 @@ func (srv *Server) handleFXOSCancel(w http.ResponseWriter, r *http.Request) {
 	in.status, in.stage, in.end = "fail", "deployFail", srv.sim.now
 	c.install = nil
 	c.lastFSM = in
-	writeJSON(w, http.StatusOK, map[string]any{"firmwarePlatformPack": []map[string]string{srv.platformPack(c)}})
+	srv.writePlatformPack(w, c)
 }
 
 func (srv *Server) fsmJSON(c *chassisState) map[string]string {
