@@ -53,27 +53,16 @@ func (c *Client) current() *session {
 	return c.sess
 }
 
-func (c *Client) lockAuth(ctx context.Context) error {
-	select {
-	case c.authSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (c *Client) unlockAuth() { <-c.authSem }
-
 // session returns a usable session, logging in or renewing the token first
 // when needed. Concurrent callers wait for one login.
 func (c *Client) session(ctx context.Context) (*session, error) {
 	if s := c.current(); s != nil && c.now().Sub(s.issued) < renewAfter {
 		return s, nil
 	}
-	if err := c.lockAuth(ctx); err != nil {
+	if err := c.authSem.Enter(ctx); err != nil {
 		return nil, err
 	}
-	defer c.unlockAuth()
+	defer c.authSem.Leave()
 	s := c.current()
 	var err error
 	switch {
@@ -91,10 +80,10 @@ func (c *Client) session(ctx context.Context) (*session, error) {
 // reauth renews the session after a 401 on a request sent with generation
 // gen; when another caller already renewed it, there is nothing to do.
 func (c *Client) reauth(ctx context.Context, gen uint64) error {
-	if err := c.lockAuth(ctx); err != nil {
+	if err := c.authSem.Enter(ctx); err != nil {
 		return err
 	}
-	defer c.unlockAuth()
+	defer c.authSem.Leave()
 	s := c.current()
 	if s == nil {
 		return c.loginLocked(ctx)

@@ -102,7 +102,7 @@ type Client struct {
 
 	// authSem serialises logins and refreshes so concurrent callers share
 	// one; a channel rather than a mutex lets waiters give up with ctx.
-	authSem chan struct{}
+	authSem httpx.Gate
 
 	mu      sync.Mutex
 	sess    *session
@@ -130,7 +130,7 @@ func New(cfg Config) (*Client, error) {
 		logger:     cfg.Logger,
 		now:        cfg.Now,
 		sleepFn:    cfg.Sleep,
-		authSem:    make(chan struct{}, 1),
+		authSem:    httpx.NewGate(1),
 		inflight:   make(chan struct{}, maxInFlight),
 
 		throttleBase: throttleBase,

@@ -13,17 +13,6 @@ const (
 	pathLogout = "/api/logout"
 )
 
-func (c *Client) lockAuth(ctx context.Context) error {
-	select {
-	case c.authSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (c *Client) unlockAuth() { <-c.authSem }
-
 func (c *Client) current() (string, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -35,10 +24,10 @@ func (c *Client) session(ctx context.Context) (string, uint64, error) {
 	if tok, gen := c.current(); tok != "" {
 		return tok, gen, nil
 	}
-	if err := c.lockAuth(ctx); err != nil {
+	if err := c.authSem.Enter(ctx); err != nil {
 		return "", 0, err
 	}
-	defer c.unlockAuth()
+	defer c.authSem.Leave()
 	if tok, gen := c.current(); tok != "" {
 		return tok, gen, nil
 	}
@@ -52,10 +41,10 @@ func (c *Client) session(ctx context.Context) (string, uint64, error) {
 // relogin replaces the session that generation gen used, unless another
 // caller already did.
 func (c *Client) relogin(ctx context.Context, gen uint64) error {
-	if err := c.lockAuth(ctx); err != nil {
+	if err := c.authSem.Enter(ctx); err != nil {
 		return err
 	}
-	defer c.unlockAuth()
+	defer c.authSem.Leave()
 	if tok, cur := c.current(); tok != "" && cur != gen {
 		return nil
 	}
@@ -103,10 +92,10 @@ func (c *Client) Login(ctx context.Context) error {
 // Logout ends the session. A session the chassis no longer knows (code 555)
 // is already over and not an error.
 func (c *Client) Logout(ctx context.Context) error {
-	if err := c.lockAuth(ctx); err != nil {
+	if err := c.authSem.Enter(ctx); err != nil {
 		return err
 	}
-	defer c.unlockAuth()
+	defer c.authSem.Leave()
 	tok, _ := c.current()
 	if tok == "" {
 		return nil

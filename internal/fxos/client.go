@@ -78,7 +78,7 @@ type Client struct {
 
 	// authSem serialises logins so concurrent callers share one; a channel
 	// lets waiters give up with ctx.
-	authSem chan struct{}
+	authSem httpx.Gate
 
 	mu      sync.Mutex
 	token   string
@@ -105,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 		logger:     cfg.Logger,
 		now:        cfg.Now,
 		sleepFn:    cfg.Sleep,
-		authSem:    make(chan struct{}, 1),
+		authSem:    httpx.NewGate(1),
 	}
 	if c.reqTimeout <= 0 {
 		c.reqTimeout = DefaultRequestTimeout

@@ -390,3 +390,23 @@ func (s *Secrets) Log(ctx context.Context, logger func(context.Context, string, 
 	s.ScrubFields(fields)
 	logger(ctx, s.Scrub(msg), fields)
 }
+
+// Gate admits a bounded number of holders at a time. Unlike a mutex, a
+// caller waiting for it gives up when its ctx ends.
+type Gate chan struct{}
+
+// NewGate admits n holders at a time.
+func NewGate(n int) Gate { return make(Gate, n) }
+
+// Enter waits for room or for ctx to end.
+func (g Gate) Enter(ctx context.Context) error {
+	select {
+	case g <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Leave frees the room one Enter took.
+func (g Gate) Leave() { <-g }

@@ -195,3 +195,19 @@ func TestSleepWith(t *testing.T) {
 		t.Errorf("wait: %v, called %v", err, called)
 	}
 }
+
+func TestGate(t *testing.T) {
+	g := NewGate(1)
+	if err := g.Enter(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.Enter(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("full gate with an ended ctx: %v", err)
+	}
+	g.Leave()
+	if err := g.Enter(context.Background()); err != nil {
+		t.Fatalf("after Leave: %v", err)
+	}
+}
