@@ -753,13 +753,9 @@ func (r *chassisUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var prior *chassisUpgradeModel
-	if !req.State.Raw.IsNull() {
-		prior = &chassisUpgradeModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	prior := priorModel[chassisUpgradeModel](ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	var cfg chassisUpgradeModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -815,33 +811,14 @@ func versionsValue(v map[string]string, names []string) types.Map {
 }
 
 func (r *chassisUpgradeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var m chassisUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := m.Timeouts.Create(ctx, defaultChassisJobTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.apply(ctx, timeout, &m, nil, &resp.State, resp.Private, &resp.Diagnostics)
+	createJob(ctx, req, resp, defaultChassisJobTimeout, r.apply)
 }
 
 func (r *chassisUpgradeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m chassisUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := m.Timeouts.Update(ctx, defaultChassisJobTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resume := loadProgress(ctx, req.Private, privateProgressKey, &resp.Diagnostics)
-	r.apply(ctx, timeout, &m, resume, &resp.State, resp.Private, &resp.Diagnostics)
+	updateJob(ctx, req, resp, defaultChassisJobTimeout, privateProgressKey, r.apply)
 }
+
+func (m *chassisUpgradeModel) timeoutsBlock() timeouts.Value { return m.Timeouts }
 
 // apply recomputes the plan, runs it and records where it got, also when it
 // stops: the next apply resumes from the recorded Progress.

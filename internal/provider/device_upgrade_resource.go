@@ -645,13 +645,9 @@ func (r *deviceUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var state *deviceUpgradeModel
-	if !req.State.Raw.IsNull() {
-		state = &deviceUpgradeModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	state := priorModel[deviceUpgradeModel](ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	if !plan.inputsUnknown() {
 		plan.ID = types.StringValue(plan.selection(ctx, &resp.Diagnostics).id(plan.TargetVersion.ValueString()))
@@ -704,33 +700,14 @@ func setJobValues(ctx context.Context, m *deviceUpgradeModel, job *jobPlan) diag
 }
 
 func (r *deviceUpgradeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan deviceUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultUpgradeCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.apply(ctx, timeout, &plan, nil, &resp.State, resp.Private, &resp.Diagnostics)
+	createJob(ctx, req, resp, defaultUpgradeCreateTimeout, r.apply)
 }
 
 func (r *deviceUpgradeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan deviceUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpgradeUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resume := loadProgress(ctx, req.Private, progressKey, &resp.Diagnostics)
-	r.apply(ctx, timeout, &plan, resume, &resp.State, resp.Private, &resp.Diagnostics)
+	updateJob(ctx, req, resp, defaultUpgradeUpdateTimeout, progressKey, r.apply)
 }
+
+func (m *deviceUpgradeModel) timeoutsBlock() timeouts.Value { return m.Timeouts }
 
 func (r *deviceUpgradeResource) apply(ctx context.Context, timeout time.Duration, plan *deviceUpgradeModel, resume *runner.Progress,
 	state stateSetter, private privateSetter, diags *diag.Diagnostics) {

@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -177,6 +181,17 @@ type stateSetter interface {
 	Set(ctx context.Context, val any) diag.Diagnostics
 }
 
+// priorModel reads the prior state a ModifyPlan compares the plan with: nil
+// when the resource is being created.
+func priorModel[M any](ctx context.Context, state tfsdk.State, diags *diag.Diagnostics) *M {
+	if state.Raw.IsNull() {
+		return nil
+	}
+	var m M
+	diags.Append(state.Get(ctx, &m)...)
+	return &m
+}
+
 // loadProgress reads the runner's Progress saved under key. Resume is an
 // optimisation (the runner observes the estate anyway), so a damaged record
 // only costs re-observation and is ignored with a log line.
@@ -202,4 +217,52 @@ func saveProgress(ctx context.Context, private privateSetter, key string, p *run
 	if b, err := json.Marshal(p); err == nil {
 		diags.Append(private.SetKey(ctx, key, b)...)
 	}
+}
+
+// jobModel is the model of a job resource, whose timeouts block bounds how
+// long an apply runs.
+type jobModel[M any] interface {
+	*M
+	timeoutsBlock() timeouts.Value
+}
+
+// jobApply runs a job resource's plan m within timeout, resuming from
+// resume when an earlier apply saved progress, and records the state and
+// the progress made.
+type jobApply[P any] func(ctx context.Context, timeout time.Duration, m P, resume *runner.Progress,
+	state stateSetter, private privateSetter, diags *diag.Diagnostics)
+
+// createJob is a job resource's Create: def is its timeout when the
+// timeouts block sets none.
+func createJob[M any, P jobModel[M]](ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse,
+	def time.Duration, apply jobApply[P]) {
+	var m M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := P(&m).timeoutsBlock().Create(ctx, def)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	apply(ctx, timeout, &m, nil, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// updateJob is a job resource's Update, which resumes from the progress
+// the last apply saved under progressKey.
+func updateJob[M any, P jobModel[M]](ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse,
+	def time.Duration, progressKey string, apply jobApply[P]) {
+	var m M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := P(&m).timeoutsBlock().Update(ctx, def)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resume := loadProgress(ctx, req.Private, progressKey, &resp.Diagnostics)
+	apply(ctx, timeout, &m, resume, &resp.State, resp.Private, &resp.Diagnostics)
 }

@@ -128,7 +128,7 @@ func (r *upgradePackageResource) Schema(_ context.Context, _ resource.SchemaRequ
 					"hotfixes. Changing it registers the package again (replacement); setting it on an adopted or " +
 					"imported package only records it. Credentials in the URL end up in the plan and the state: " +
 					"prefer a server that needs none.",
-				Validators: []validator.String{packageURLValidator{}},
+				Validators: []validator.String{packageURLValidator},
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.RequiresReplaceIf(urlRequiresReplace,
 						"Registers the package again when the URL of a pointer this resource registered changes.",
@@ -142,7 +142,7 @@ func (r *upgradePackageResource) Schema(_ context.Context, _ resource.SchemaRequ
 					"The management center and the devices trust only these for the download; `verify_url` uses them " +
 					"too. Not needed when a public CA signs the server's certificate. Changing the certificates (not " +
 					"just their formatting) registers the package again.",
-				Validators: []validator.String{pemCertificatesValidator{}},
+				Validators: []validator.String{pemCertificatesValidator},
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.RequiresReplaceIf(caCertificatesRequireReplace,
 						"Registers the package again when the CA certificates of a pointer this resource registered change.",
@@ -351,13 +351,9 @@ func (r *upgradePackageResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var state *upgradePackageModel
-	if !req.State.Raw.IsNull() {
-		state = &upgradePackageModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	state := priorModel[upgradePackageModel](ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 
 	if config.FileName.IsNull() {
@@ -840,58 +836,56 @@ func knownString(v types.String) string {
 	return v.ValueString()
 }
 
-// packageURLValidator checks what can be checked without the catalog.
-type packageURLValidator struct{}
-
-func (packageURLValidator) Description(_ context.Context) string {
-	return "must be an http:// or https:// URL ending in the package file name"
+// stringCheck is a string validator made of a description and a check;
+// null and unknown values pass, so the check sees only what was configured.
+type stringCheck struct {
+	description string
+	check       func(value string, at fwpath.Path, diags *diag.Diagnostics)
 }
 
-func (v packageURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
+func (c stringCheck) Description(_ context.Context) string { return c.description }
 
-func (packageURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (c stringCheck) MarkdownDescription(_ context.Context) string { return c.description }
+
+func (c stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := urlFileName(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid package URL",
-			err.Error()+". The management center and the devices fetch the package over HTTP or HTTPS (PKG-2).")
-	}
+	c.check(req.ConfigValue.ValueString(), req.Path, &resp.Diagnostics)
+}
+
+// packageURLValidator checks what can be checked without the catalog.
+var packageURLValidator = stringCheck{
+	description: "must be an http:// or https:// URL ending in the package file name",
+	check: func(value string, at fwpath.Path, diags *diag.Diagnostics) {
+		if _, err := urlFileName(value); err != nil {
+			diags.AddAttributeError(at, "Invalid package URL",
+				err.Error()+". The management center and the devices fetch the package over HTTP or HTTPS (PKG-2).")
+		}
+	},
 }
 
 // pemCertificatesValidator checks ca_certificates at plan time, so a pasting
 // mistake does not surface only when devices fail to copy the package.
-type pemCertificatesValidator struct{}
-
-func (pemCertificatesValidator) Description(_ context.Context) string {
-	return "must be one or more PEM certificates"
-}
-
-func (v pemCertificatesValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (pemCertificatesValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	certs, err := parsePEMCertificates(req.ConfigValue.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA certificates",
-			err.Error()+". Paste each certificate whole, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, "+
-				"for example with file(\"${path.module}/repo-ca.pem\").")
-		return
-	}
-	now := time.Now()
-	for i, c := range certs {
-		if now.After(c.NotAfter) {
-			resp.Diagnostics.AddAttributeWarning(req.Path, "Expired CA certificate",
-				fmt.Sprintf("Certificate %d (%s) expired on %s; downloads that rely on it will fail.",
-					i+1, c.Subject.String(), c.NotAfter.UTC().Format(time.DateOnly)))
+var pemCertificatesValidator = stringCheck{
+	description: "must be one or more PEM certificates",
+	check: func(value string, at fwpath.Path, diags *diag.Diagnostics) {
+		certs, err := parsePEMCertificates(value)
+		if err != nil {
+			diags.AddAttributeError(at, "Invalid CA certificates",
+				err.Error()+". Paste each certificate whole, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, "+
+					"for example with file(\"${path.module}/repo-ca.pem\").")
+			return
 		}
-	}
+		now := time.Now()
+		for i, c := range certs {
+			if now.After(c.NotAfter) {
+				diags.AddAttributeWarning(at, "Expired CA certificate",
+					fmt.Sprintf("Certificate %d (%s) expired on %s; downloads that rely on it will fail.",
+						i+1, c.Subject.String(), c.NotAfter.UTC().Format(time.DateOnly)))
+			}
+		}
+	},
 }
 
 // parsePEMCertificates reads PEM text that must hold certificates only.

@@ -1003,7 +1003,7 @@ func TestPackageURLValidator(t *testing.T) {
 		{"https://user:pw@repo.example.com/%zz", false},
 	} {
 		var resp validator.StringResponse
-		packageURLValidator{}.ValidateString(context.Background(), validator.StringRequest{Path: fwpath.Root("url"), ConfigValue: types.StringValue(tc.url)}, &resp)
+		packageURLValidator.ValidateString(context.Background(), validator.StringRequest{Path: fwpath.Root("url"), ConfigValue: types.StringValue(tc.url)}, &resp)
 		if resp.Diagnostics.HasError() == tc.ok {
 			t.Errorf("%s: got %v", tc.url, resp.Diagnostics)
 		}
@@ -1035,7 +1035,7 @@ func TestPEMCertificatesValidator(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var resp validator.StringResponse
-			pemCertificatesValidator{}.ValidateString(context.Background(), validator.StringRequest{Path: fwpath.Root("ca_certificates"), ConfigValue: types.StringValue(tc.pem)}, &resp)
+			pemCertificatesValidator.ValidateString(context.Background(), validator.StringRequest{Path: fwpath.Root("ca_certificates"), ConfigValue: types.StringValue(tc.pem)}, &resp)
 			switch {
 			case tc.errText == "" && resp.Diagnostics.HasError():
 				t.Fatalf("unexpected error: %v", resp.Diagnostics)
