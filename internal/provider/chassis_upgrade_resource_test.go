@@ -73,6 +73,44 @@ func chassisEntryHCL(c runner.Chassis) string {
 	return fmt.Sprintf("    { name = %q, fmc_chassis_id = %q },\n", c.Name, c.ID)
 }
 
+// fxosJobHCL declares chassis job name, taking chassis to FXOS 2.14.1.131
+// (the companion of 7.4) with srv's chassis manager credentials, caPEM to
+// trust the chassis managers and the image server the simulator's chassis
+// managers fetch from; args adds arguments, such as a timeouts block.
+func fxosJobHCL(name string, srv *fmcsim.Server, caPEM, args string, chassis ...runner.Chassis) string {
+	var entries strings.Builder
+	for _, c := range chassis {
+		entries.WriteString(chassisEntryHCL(c))
+	}
+	user, pass := srv.Credentials()
+	return fmt.Sprintf(`
+resource "fmcupgrade_chassis_upgrade" %q {
+  target_version = "2.14.1.131"
+  chassis = [
+%s  ]
+  fxos_username       = %q
+  fxos_password       = %q
+  fxos_ca_certificate = <<-EOT
+%s
+EOT
+  image_server = {
+    protocol = "scp"
+    host     = "127.0.0.1"
+    path     = "/images"
+    user     = "images"
+    password = "Image-Pa55"
+  }
+%s}
+`, name, entries.String(), user, pass, strings.TrimSpace(caPEM), args)
+}
+
+// createIn5m is a timeouts block for jobs that take seconds on the
+// simulator's fast clock and should fail rather than hang when they do not.
+const createIn5m = `  timeouts {
+    create = "5m"
+  }
+`
+
 func checkSimClean(srv *fmcsim.Server) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if a := srv.Audit(); len(a) != 0 {
@@ -101,28 +139,7 @@ func TestAccChassisUpgrade_fxosHAPair(t *testing.T) {
 	ch := chassisOf(t, srv, "dc1-edge-b", "dc1-edge-a") // dc1-edge-b is the standby
 	standby, active := ch[0], ch[1]
 	user, pass := srv.Credentials()
-	config := chassisProviderConfig(srv) + fmt.Sprintf(`
-resource "fmcupgrade_chassis_upgrade" "edge" {
-  target_version = "2.14.1.131"
-  chassis = [
-%s%s  ]
-  fxos_username       = %q
-  fxos_password       = %q
-  fxos_ca_certificate = <<-EOT
-%s
-EOT
-  image_server = {
-    protocol = "scp"
-    host     = "127.0.0.1"
-    path     = "/images"
-    user     = "images"
-    password = "Image-Pa55"
-  }
-  timeouts {
-    create = "5m"
-  }
-}
-`, chassisEntryHCL(active), chassisEntryHCL(standby), user, pass, strings.TrimSpace(string(srv.CACertPEM())))
+	config := chassisProviderConfig(srv) + fxosJobHCL("edge", srv, string(srv.CACertPEM()), createIn5m, active, standby)
 	addr := "fmcupgrade_chassis_upgrade.edge"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -182,10 +199,7 @@ EOT
 // two multi-instance chassis and pairs them.
 func miHAScenario(t *testing.T) *fmcsim.Scenario {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
+	sc := demoScenario(t)
 	for i, c := range sc.Chassis {
 		if c.Name == "dc2-sf3130-mi" {
 			// The devices name their chassis, so the chassis list none.

@@ -45,10 +45,30 @@ func upgradeSim(t *testing.T) *fmcsim.Server {
 // upgradeSimWith is upgradeSim with the scenario changed by edit first.
 func upgradeSimWith(t *testing.T, edit func(sc *fmcsim.Scenario)) *fmcsim.Server {
 	t.Helper()
+	sc := upgradeScenario(t, edit)
+	return fmcsim.StartTest(t, fmcsim.Options{
+		Scenario:          sc,
+		Clock:             fmcsim.NewScaledClock(*sc.StartTime, upgradeTimeScale),
+		RequestsPerMinute: 100000,
+	})
+}
+
+// demoScenario is a fresh copy of the demo estate, for a test to change.
+func demoScenario(t *testing.T) *fmcsim.Scenario {
+	t.Helper()
 	sc, ok := fmcsim.Builtin("demo")
 	if !ok {
 		t.Fatal("no demo scenario")
 	}
+	return sc
+}
+
+// upgradeScenario is the demo changed by edit, with the chassis under
+// dc1-edge already on the FXOS companion of 7.4.2 (chassis upgrades are
+// another resource's job).
+func upgradeScenario(t *testing.T, edit func(sc *fmcsim.Scenario)) *fmcsim.Scenario {
+	t.Helper()
+	sc := demoScenario(t)
 	if edit != nil {
 		edit(sc)
 	}
@@ -57,15 +77,18 @@ func upgradeSimWith(t *testing.T, edit func(sc *fmcsim.Scenario)) *fmcsim.Server
 			sc.Chassis[i].Version = "2.14.1.131"
 		}
 	}
-	return fmcsim.StartTest(t, fmcsim.Options{
-		Scenario:          sc,
-		Clock:             fmcsim.NewScaledClock(*sc.StartTime, upgradeTimeScale),
-		RequestsPerMinute: 100000,
-	})
+	return sc
 }
 
 func upgradeConfig(srv *fmcsim.Server, args string) string {
-	return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + `
+	return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + upgradeJobHCL(args)
+}
+
+// upgradeJobHCL is the job most device upgrade tests run: br-fw-01 and the
+// dc1-edge pair to 7.4.2, its chassis on the FXOS companion; args adds
+// arguments.
+func upgradeJobHCL(args string) string {
+	return `
 resource "fmcupgrade_device_upgrade" "job" {
   target_version = "7.4.2"
   device_ids     = ["br-fw-01"]
@@ -304,33 +327,11 @@ func TestAccDeviceUpgrade_packageIDs(t *testing.T) {
 // check and upgrade are refused at plan time, pointing at the chassis job,
 // until the chassis job has run; then the same job upgrades.
 func TestAccDeviceUpgrade_stageBeforeChassis(t *testing.T) {
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
+	sc := demoScenario(t)
 	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: fmcsim.NewScaledClock(*sc.StartTime, upgradeTimeScale),
 		RequestsPerMinute: 100000})
 	ch := chassisOf(t, srv, "dc1-edge-b", "dc1-edge-a")
-	user, pass := srv.Credentials()
-	chassisJob := fmt.Sprintf(`
-resource "fmcupgrade_chassis_upgrade" "dc1" {
-  target_version = "2.14.1.131"
-  chassis = [
-%s%s  ]
-  fxos_username       = %q
-  fxos_password       = %q
-  fxos_ca_certificate = <<-EOT
-%s
-EOT
-  image_server = {
-    protocol = "scp"
-    host     = "127.0.0.1"
-    path     = "/images"
-    user     = "images"
-    password = "Image-Pa55"
-  }
-}
-`, chassisEntryHCL(ch[1]), chassisEntryHCL(ch[0]), user, pass, strings.TrimSpace(string(srv.CACertPEM())))
+	chassisJob := fxosJobHCL("dc1", srv, string(srv.CACertPEM()), "", ch[1], ch[0])
 	config := func(phase, fxos, extra string) string {
 		return simProviderConfig(srv, "  requests_per_minute = 100000\n  poll_interval = \"1s\"") + extra + fmt.Sprintf(`
 resource "fmcupgrade_device_upgrade" "job" {

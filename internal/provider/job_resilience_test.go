@@ -100,25 +100,11 @@ type tappedSim struct {
 	tap func(r *http.Request, body []byte, status int)
 }
 
-// startTappedSim serves the demo as upgradeSimWith does, on a clock running
-// scale times real time: edit changes the scenario, and the chassis under
-// dc1-edge already run the FXOS companion of 7.4.2 (chassis upgrades are
-// another resource's job).
+// startTappedSim serves upgradeScenario(edit), as upgradeSimWith does, on
+// a clock running scale times real time.
 func startTappedSim(t *testing.T, scale float64, edit func(sc *fmcsim.Scenario)) *tappedSim {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
-	if edit != nil {
-		edit(sc)
-	}
-	for i, c := range sc.Chassis {
-		if c.Name == "dc1-fxos-a" || c.Name == "dc1-fxos-b" {
-			sc.Chassis[i].Version = "2.14.1.131"
-		}
-	}
-	return serveSim(t, sc, scale)
+	return serveSim(t, upgradeScenario(t, edit), scale)
 }
 
 // serveSim serves sc on a clock running scale times real time, without
@@ -235,18 +221,7 @@ EOT
 
 // jobConfig is upgradeConfig against a tapped simulator.
 func (ts *tappedSim) jobConfig(args string) string {
-	return ts.providerConfig() + `
-resource "fmcupgrade_device_upgrade" "job" {
-  target_version = "7.4.2"
-  device_ids     = ["br-fw-01"]
-  ha_pair_ids    = ["dc1-edge"]
-  chassis = [
-    { name = "FLM3B4ACE07", fxos_version = "2.14.1.131" },
-    { name = "FLM87D8BE59", fxos_version = "2.14.1.131" },
-  ]
-` + args + `
-}
-`
+	return ts.providerConfig() + upgradeJobHCL(args)
 }
 
 // upgradeKind tells a POST to the upgrades collection apart: "upgrade",
@@ -578,9 +553,9 @@ func TestAccDeviceUpgrade_tokenExpiryAndRateLimit(t *testing.T) {
 		// at plan time, and the management center's READY-3 check refuses
 		// any running task.
 		sc.RunningTasks = nil
-		min := fmcsim.Duration(time.Minute)
-		sc.Timings = fmcsim.Timings{PackageCopy: min, ReadinessCheck: min, Install: 3 * min, Reboot: min,
-			Deployment: min / 2, Backup: min / 2}
+		minute := fmcsim.Duration(time.Minute)
+		sc.Timings = fmcsim.Timings{PackageCopy: minute, ReadinessCheck: minute, Install: 3 * minute, Reboot: minute,
+			Deployment: minute / 2, Backup: minute / 2}
 	})
 	var faults *faultLog
 	resource.Test(t, resource.TestCase{
@@ -652,10 +627,7 @@ func checkJobFaults(t *testing.T, ts *tappedSim, faults *faultLog) error {
 // disk of cloud-ftdv-az-01, the demo's one blocking finding.
 func demoEstateSim(t *testing.T) *tappedSim {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
+	sc := demoScenario(t)
 	for i, d := range sc.Devices {
 		if d.Name == "br-fw-01" {
 			sc.Devices[i].Version, sc.Devices[i].Build = "6.6.5", 81
@@ -669,105 +641,85 @@ func demoEstateSim(t *testing.T) *tappedSim {
 		}
 	}
 	sc.HealthAlerts = alerts
-	return serveSim(t, sc, upgradeTimeScale)
+	return serveSim(t, sc, demoTimeScale)
 }
 
-// The demo estate in one configuration, chassis first, then devices. It
-// covers an FXOS HA pair's chassis, the multi-instance chassis, every
-// standalone unit and a two-hop path; dc2-edge and the Firepower 9300
-// cluster dc1-core add only more of the same (another pair, chassis
-// upgraded one at a time) and would double the wall time, so they are
-// left out:
+// demoTimeScale runs the demo estate's clock faster than the other jobs':
+// its FXOS job upgrades six chassis one at a time, each over several polls
+// a second apart at the least, and this lets each installation end in
+// fewer of them (29 s at upgradeTimeScale, 27 s here). A faster clock
+// saves about a second more, while the management center's 30-minute
+// tokens would then last well under a tenth of a real second.
+const demoTimeScale = 10000
+
+// The whole demo estate in one configuration, chassis first, then devices:
 //
 //   - fmcupgrade_device_upgrade.branch takes the four branch firewalls and
 //     the two cloud units to 7.4.2, br-fw-01 in two hops. None sits on a
 //     chassis, so its plan is known, hops included, before anything runs;
-//   - fmcupgrade_chassis_upgrade.fxos takes the two Firepower 4100 chassis
-//     of HA pair dc1-edge to FXOS 2.14.1.131, the companion of 7.4.2,
-//     standby's chassis first, with a role switch between them;
+//   - fmcupgrade_chassis_upgrade.fxos takes the six Firepower chassis to
+//     FXOS 2.14.1.131, the companion of 7.4.2: of HA pairs dc1-edge and
+//     dc2-edge (4100s) the standby's chassis first, with a role switch
+//     before the other; of cluster dc1-core (two 9300s) the chassis with
+//     data units only first, with a move of cluster control before the
+//     other;
 //   - fmcupgrade_chassis_upgrade.mi takes the Secure Firewall 3130
 //     multi-instance chassis to 7.4.2 through the management center;
-//   - fmcupgrade_device_upgrade.datacenter then takes dc1-edge and the two
-//     instances on the multi-instance chassis to 7.4.2. Its steps are
-//     computed at apply, from the estate the chassis jobs leave: the role
-//     switch changes which unit of dc1-edge goes first, and the
-//     multi-instance chassis version is read live.
+//   - fmcupgrade_device_upgrade.datacenter then takes both HA pairs, the
+//     cluster and the two instances on the multi-instance chassis to
+//     7.4.2. Its steps are computed at apply, from the estate the chassis
+//     jobs leave: the role switches change which unit of each pair goes
+//     first, and the multi-instance chassis version is read live.
 //
 // Terraform plans each job again when it applies it, readiness gate
 // included, and the management center's READY-3 row fails on any running
 // task, also another job's: a device job therefore starts (and is
 // planned again) only while no other job has work on the management
 // center. The FXOS job may run beside the branch job because its work is
-// on the chassis managers until its role switch, long after the branch
-// job's second plan.
+// on the chassis managers until its first role switch, long after the
+// branch job's second plan.
 func TestAccUpgrade_demoEstateChassisThenDevices(t *testing.T) {
 	ts := demoEstateSim(t)
 	c := ts.client(t)
-	ch := hostingChassis(t, c, "dc1-edge-b", "dc1-edge-a", "dc2-mi-fw1")
-	edge, mi := ch[:2], ch[2]
-	user, pass := ts.Credentials()
-	config := ts.providerConfig() + fmt.Sprintf(`
+	ch := hostingChassis(t, c, "dc1-edge-b", "dc1-edge-a", "dc2-edge-a", "dc2-edge-b", "dc1-core-3", "dc1-core-1", "dc2-mi-fw1")
+	dc1Edge, dc2Edge, core, mi := ch[:2], ch[2:4], ch[4:6], ch[6]
+	config := ts.providerConfig() + `
 resource "fmcupgrade_device_upgrade" "branch" {
   target_version = "7.4.2"
   device_ids     = ["br-fw-01", "br-fw-02", "br-fw-03", "br-fw-04", "cloud-ftdv-aws-01", "cloud-ftdv-az-01"]
   # br-fw-02 has changes to deploy, which the job deploys before its
   # upgrade (READY-2); br-fw-03's clock drifts 14 s, reported as a warning.
   ignore_checks = ["pending_deployment:br-fw-02", "health_time_sync:br-fw-03"]
-  timeouts {
-    create = "5m"
-  }
-}
-
-resource "fmcupgrade_chassis_upgrade" "fxos" {
-  target_version = "2.14.1.131"
-  chassis = [
-%s%s  ]
-  fxos_username       = %q
-  fxos_password       = %q
-  fxos_ca_certificate = <<-EOT
-%s
-EOT
-  image_server = {
-    protocol = "scp"
-    host     = "127.0.0.1"
-    path     = "/images"
-    user     = "images"
-    password = "Image-Pa55"
-  }
-  timeouts {
-    create = "5m"
-  }
-}
-
+` + createIn5m + `}
+` + fxosJobHCL("fxos", ts.Server, ts.caPEM, createIn5m, ch[:6]...) + `
 resource "fmcupgrade_chassis_upgrade" "mi" {
   threat_defense_version = "7.4.2"
   chassis = [
-%s  ]
-  timeouts {
-    create = "5m"
-  }
-  depends_on = [fmcupgrade_device_upgrade.branch]
+` + chassisEntryHCL(mi) + `  ]
+` + createIn5m + `  depends_on = [fmcupgrade_device_upgrade.branch]
 }
 
 resource "fmcupgrade_device_upgrade" "datacenter" {
   target_version = "7.4.2"
-  ha_pair_ids    = ["dc1-edge"]
+  ha_pair_ids    = ["dc1-edge", "dc2-edge"]
+  cluster_ids    = ["dc1-core"]
   device_ids     = ["dc2-mi-fw1", "dc2-mi-fw2"]
   chassis = [
     for name, v in fmcupgrade_chassis_upgrade.fxos.chassis_versions : { name = name, fxos_version = v }
   ]
-  timeouts {
-    create = "5m"
-  }
-  depends_on = [fmcupgrade_chassis_upgrade.mi]
+` + createIn5m + `  depends_on = [fmcupgrade_chassis_upgrade.mi]
 }
-`, chassisEntryHCL(edge[0]), chassisEntryHCL(edge[1]), user, pass, strings.TrimSpace(ts.caPEM), chassisEntryHCL(mi))
+`
 	const (
 		branchAddr = "fmcupgrade_device_upgrade.branch"
 		fxosAddr   = "fmcupgrade_chassis_upgrade.fxos"
 		miAddr     = "fmcupgrade_chassis_upgrade.mi"
 		dcAddr     = "fmcupgrade_device_upgrade.datacenter"
 	)
+	fxosVersions := map[string]knownvalue.Check{}
+	for _, fx := range ch[:6] {
+		fxosVersions[fx.Name] = knownvalue.StringExact("2.14.1.131")
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -789,9 +741,19 @@ resource "fmcupgrade_device_upgrade" "datacenter" {
 						`upgrade_threat_defense\s+br-fw-01\s+7\.2\.8 -> 7\.4\.2`,
 					)),
 					plancheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("steps"), stepsInclude(
-						`^wave 2 +upgrade_chassis +`+edge[0].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131 .*standby chassis of pair dc1-edge first`,
+						`upgrade_chassis +`+dc1Edge[0].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131 .*standby chassis of pair dc1-edge first`,
 						`switch_ha_roles +dc1-edge +dc1-edge-a -> dc1-edge-b`,
-						`upgrade_chassis +`+edge[1].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131`,
+						`upgrade_chassis +`+dc1Edge[1].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131`,
+					)),
+					plancheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("steps"), stepsInclude(
+						`upgrade_chassis +`+dc2Edge[0].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131 .*standby chassis of pair dc2-edge first`,
+						`switch_ha_roles +dc2-edge +dc2-edge-b -> dc2-edge-a`,
+						`upgrade_chassis +`+dc2Edge[1].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131`,
+					)),
+					plancheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("steps"), stepsInclude(
+						`upgrade_chassis +`+core[0].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131 .*all-data-unit chassis of cluster dc1-core first`,
+						`move_cluster_control +dc1-core +dc1-core-1 -> dc1-core-3`,
+						`upgrade_chassis +`+core[1].Name+` +2\.12\.1\.48 -> 2\.14\.1\.131`,
 					)),
 					plancheck.ExpectKnownValue(miAddr, tfjsonpath.New("steps"), stepsInclude(
 						`upgrade_chassis +`+mi.Name+` +7\.4\.1 -> 7\.4\.2`,
@@ -804,29 +766,32 @@ resource "fmcupgrade_device_upgrade" "datacenter" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(branchAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
 				statecheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
-				statecheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("chassis_versions"), knownvalue.MapExact(map[string]knownvalue.Check{
-					edge[0].Name: knownvalue.StringExact("2.14.1.131"),
-					edge[1].Name: knownvalue.StringExact("2.14.1.131"),
-				})),
+				statecheck.ExpectKnownValue(fxosAddr, tfjsonpath.New("chassis_versions"), knownvalue.MapExact(fxosVersions)),
 				statecheck.ExpectKnownValue(miAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
 				statecheck.ExpectKnownValue(miAddr, tfjsonpath.New("chassis_versions"), knownvalue.MapExact(map[string]knownvalue.Check{
 					mi.Name: knownvalue.StringExact("7.4.2"),
 				})),
 				statecheck.ExpectKnownValue(dcAddr, tfjsonpath.New("status"), knownvalue.StringExact("complete")),
-				// After the role switch dc1-edge-b is active, so dc1-edge-a
-				// goes first.
+				// After the role switches the other unit of each pair is
+				// active, so the first standby goes first.
 				statecheck.ExpectKnownValue(dcAddr, tfjsonpath.New("steps"), stepsInclude(
 					`upgrade_threat_defense\s+dc1-edge\s+7\.2\.5 -> 7\.4\.2.*standby unit dc1-edge-a first`,
+				)),
+				statecheck.ExpectKnownValue(dcAddr, tfjsonpath.New("steps"), stepsInclude(
+					`upgrade_threat_defense\s+dc2-edge\s+7\.2\.5 -> 7\.4\.2.*standby unit dc2-edge-b first`,
 				)),
 			},
 		}},
 	})
+	const fxos = "2.14(1.131)" // as the chassis manager writes it
 	want := map[string]string{
 		"br-fw-01": "7.4.2", "br-fw-02": "7.4.2", "br-fw-03": "7.4.2", "br-fw-04": "7.4.2",
 		"cloud-ftdv-aws-01": "7.4.2", "cloud-ftdv-az-01": "7.4.2",
-		"dc1-edge-a": "7.4.2", "dc1-edge-b": "7.4.2", "dc2-mi-fw1": "7.4.2", "dc2-mi-fw2": "7.4.2",
-		// The simulator writes FXOS versions as the chassis manager does.
-		"dc1-fxos-a": "2.14(1.131)", "dc1-fxos-b": "2.14(1.131)", "dc2-sf3130-mi": "7.4.2",
+		"dc1-edge-a": "7.4.2", "dc1-edge-b": "7.4.2", "dc2-edge-a": "7.4.2", "dc2-edge-b": "7.4.2",
+		"dc1-core-1": "7.4.2", "dc1-core-2": "7.4.2", "dc1-core-3": "7.4.2", "dc1-core-4": "7.4.2",
+		"dc2-mi-fw1": "7.4.2", "dc2-mi-fw2": "7.4.2",
+		"dc1-fxos-a": fxos, "dc1-fxos-b": fxos, "dc2-fxos-a": fxos, "dc2-fxos-b": fxos,
+		"dc1-fp9300-1": fxos, "dc1-fp9300-2": fxos, "dc2-sf3130-mi": "7.4.2",
 	}
 	for _, u := range ts.Estate().Units {
 		w, ok := want[u.Name]
@@ -843,7 +808,9 @@ resource "fmcupgrade_device_upgrade" "datacenter" {
 	}
 	// Each unit upgraded once: br-fw-01 twice, one request per hop.
 	got := upgradesPerUnit(t, c)
-	for _, n := range []string{"br-fw-02", "br-fw-03", "br-fw-04", "cloud-ftdv-aws-01", "cloud-ftdv-az-01", "dc1-edge-a", "dc1-edge-b", "dc2-mi-fw1", "dc2-mi-fw2", mi.Name} {
+	for _, n := range []string{"br-fw-02", "br-fw-03", "br-fw-04", "cloud-ftdv-aws-01", "cloud-ftdv-az-01",
+		"dc1-edge-a", "dc1-edge-b", "dc2-edge-a", "dc2-edge-b", "dc1-core-1", "dc1-core-2", "dc1-core-3", "dc1-core-4",
+		"dc2-mi-fw1", "dc2-mi-fw2", mi.Name} {
 		if got[n] != 1 {
 			t.Errorf("%s was upgraded by %d upgrade requests, want 1 (all: %v)", n, got[n], got)
 		}

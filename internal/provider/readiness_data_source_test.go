@@ -43,10 +43,7 @@ func stringsExact(s ...string) knownvalue.Check {
 // time.
 func settledDemo(t *testing.T) *fmcsim.Server {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
+	sc := demoScenario(t)
 	clock := fmcsim.NewManualClock(*sc.StartTime)
 	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc, Clock: clock, RateClock: fmcsim.NewScaledClock(time.Now(), 1)})
 	clock.Advance(5 * time.Minute)
@@ -130,10 +127,7 @@ data "fmcupgrade_readiness" "x" {
 // starts stays running.
 func faultyReadinessScenario(t *testing.T) *fmcsim.Scenario {
 	t.Helper()
-	sc, ok := fmcsim.Builtin("demo")
-	if !ok {
-		t.Fatal("no demo scenario")
-	}
+	sc := demoScenario(t)
 	sc.Faults = append(sc.Faults,
 		fmcsim.Fault{Kind: fmcsim.FaultSplitBrain, Target: "dc1-edge", Duration: fmcsim.Duration(4 * time.Hour)},
 		fmcsim.Fault{Kind: fmcsim.FaultDisconnect, Target: "br-fw-01", Duration: fmcsim.Duration(4 * time.Hour)},

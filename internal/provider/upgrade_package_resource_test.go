@@ -765,7 +765,7 @@ resource "fmcupgrade_upgrade_package" "fp1k" {
 }
 
 func TestAccUpgradePackage_refused(t *testing.T) {
-	sc, _ := fmcsim.Builtin("demo")
+	sc := demoScenario(t)
 	sc.PackageRegistration = "refuse"
 	srv := fmcsim.StartTest(t, fmcsim.Options{Scenario: sc})
 	f := startRegisteringFMC(t, false)
