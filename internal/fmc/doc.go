@@ -14,9 +14,10 @@
 //     minutes and can be refreshed three times (refreshtoken), after which the
 //     client logs in again. The client refreshes a token before it expires and,
 //     on a 401, refreshes or logs in again and repeats the call; it does so
-//     again only when the new token was refused after a wait (a 429 or a
-//     retried failure), at most three times a call. Concurrent callers share
-//     one login.
+//     again only when the refusal of the new token is about the token ("Access
+//     token invalid", the text other clients key on too; or the token was
+//     refused after a wait, or has aged past renewal), at most three times a
+//     call. Concurrent callers share one login.
 //   - Domains: DOMAINS is a JSON list of {"name","uuid"}; Config.Domain picks
 //     one by name ("Global", "Global/Child" or just "Child") or UUID.
 //   - Rate limit: the management center accepts 120 requests a minute per

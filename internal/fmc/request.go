@@ -60,8 +60,9 @@ type response struct {
 
 // do sends cl with the session token, retrying what is safe to retry, renews
 // the token on a 401 and decodes a 2xx answer into out. A token refused at
-// its first use right after a renewal is not renewed again: the server
-// refuses the credentials, not the token's age.
+// its first use right after a renewal is renewed again only when the
+// refusal is about the token: otherwise the server refuses the user, and
+// new tokens would not change that.
 func (c *Client) do(ctx context.Context, cl *call, out any) error {
 	payload, err := marshalBody(cl.body)
 	if err != nil {
@@ -73,20 +74,24 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 			return err
 		}
 		var usedGen uint64
+		var usedIssued time.Time
 		res, err := c.exchange(ctx, cl, payload, func(h http.Header) {
 			sends++
 			if s := c.current(); s != nil {
 				h.Set(hdrAccess, s.access)
-				usedGen = s.gen
+				usedGen, usedIssued = s.gen, s.issued
 			}
 		})
 		if err != nil {
 			return err
 		}
-		// A renewed token sent more than once was refused after a wait (a
-		// 429 or a retried failure): it may have expired or been revoked
-		// meanwhile, like the one before it.
-		if res.status == http.StatusUnauthorized && (renewals == 0 || sends > 1) && renewals < maxRenewals {
+		// A renewed token may have expired or been revoked meanwhile, like
+		// the one before it: when the management center says so ("Access
+		// token invalid", as other clients read it too), when it was
+		// refused after a wait (a 429 or a retried failure), or when it is
+		// old enough by now to be renewed anyway.
+		stale := sends > 1 || tokenInvalid(res.body) || c.now().Sub(usedIssued) >= renewAfter
+		if res.status == http.StatusUnauthorized && (renewals == 0 || stale) && renewals < maxRenewals {
 			// The token expired early or was revoked (the same user logged
 			// in to the web interface). Nothing was done, so repeating the
 			// request is safe whatever it is.
@@ -99,6 +104,12 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 		}
 		return c.finish(ctx, cl, res, out)
 	}
+}
+
+// tokenInvalid reports whether a 401 answer says the access token itself
+// was refused (expired or revoked).
+func tokenInvalid(body []byte) bool {
+	return bytes.Contains(bytes.ToLower(body), []byte("access token invalid"))
 }
 
 func marshalBody(body any) ([]byte, error) {
