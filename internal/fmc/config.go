@@ -167,12 +167,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.http = hc
 
-	ctx := context.Background()
-	if cfg.Insecure {
-		c.log(ctx, "fmc: TLS certificate verification is disabled (insecure = true); the management center's identity is not checked", map[string]any{"url": base.String()})
-	}
-	if base.Scheme == "http" {
-		c.log(ctx, "fmc: plain http sends credentials and tokens unencrypted; use it only with a local simulator", map[string]any{"url": base.String()})
+	for _, w := range httpx.ConnectionWarnings("fmc", "the management center", base, cfg.Insecure) {
+		c.log(context.Background(), w, map[string]any{"url": base.String()})
 	}
 	return c, nil
 }

@@ -304,6 +304,20 @@ func NewHTTPClient(o ClientOptions) (*http.Client, error) {
 	}, nil
 }
 
+// ConnectionWarnings are the warnings a client logs once when created:
+// label prefixes them ("fmc") and peer names the server ("the management
+// center") whose identity an insecure connection does not check.
+func ConnectionWarnings(label, peer string, base *url.URL, insecure bool) []string {
+	var out []string
+	if insecure {
+		out = append(out, label+": TLS certificate verification is disabled (insecure = true); "+peer+"'s identity is not checked")
+	}
+	if base.Scheme == "http" {
+		out = append(out, label+": plain http sends credentials and tokens unencrypted; use it only with a local simulator")
+	}
+	return out
+}
+
 // ErrorText unwraps a *url.Error so that a log line or message shows the
 // cause once, without the full URL.
 func ErrorText(err error) string {

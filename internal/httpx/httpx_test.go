@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +211,25 @@ func TestGate(t *testing.T) {
 	g.Leave()
 	if err := g.Enter(context.Background()); err != nil {
 		t.Fatalf("after Leave: %v", err)
+	}
+}
+
+func TestConnectionWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		url      string
+		insecure bool
+		want     []string
+	}{
+		{"https://fmc.example.com", false, nil},
+		{"https://fmc.example.com", true, []string{"fmc: TLS certificate verification is disabled (insecure = true); the management center's identity is not checked"}},
+		{"http://127.0.0.1:8080", false, []string{"fmc: plain http sends credentials and tokens unencrypted; use it only with a local simulator"}},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ConnectionWarnings("fmc", "the management center", u, tc.insecure); !slices.Equal(got, tc.want) {
+			t.Errorf("%s insecure=%v: %q, want %q", tc.url, tc.insecure, got, tc.want)
+		}
 	}
 }
