@@ -174,17 +174,26 @@ func (p *EstatePlan) MaxParallel() int { return p.maxParallel }
 // duration: however many steps an executor runs at once, it cannot finish
 // the plan sooner. CriticalPath counts the same chain in waves.
 func (p *EstatePlan) CriticalPathDuration(least func(Step) time.Duration) time.Duration {
-	finish := make(map[int]time.Duration, len(p.Steps))
 	var longest time.Duration
+	for _, f := range p.EarliestFinish(least) {
+		longest = max(longest, f)
+	}
+	return longest
+}
+
+// EarliestFinish maps each step's Order to the soonest it can end after the
+// plan starts, given each step's least duration: the end of the longest
+// chain of dependencies leading to it and through it.
+func (p *EstatePlan) EarliestFinish(least func(Step) time.Duration) map[int]time.Duration {
+	finish := make(map[int]time.Duration, len(p.Steps))
 	for _, s := range p.Steps { // a step waits only for steps before it
 		var start time.Duration
 		for _, a := range s.After {
 			start = max(start, finish[a])
 		}
 		finish[s.Order] = start + least(s)
-		longest = max(longest, finish[s.Order])
 	}
-	return longest
+	return finish
 }
 
 // Group kinds.

@@ -720,6 +720,11 @@ func TestCriticalPathDuration(t *testing.T) {
 	if got, want := p.CriticalPathDuration(cost), 77*time.Minute; got != want {
 		t.Errorf("CriticalPathDuration = %v, want %v", got, want)
 	}
+	// The upgrade waits for the check, which waits for the longer of the
+	// copy and the backup.
+	if got, want := p.EarliestFinish(cost)[5], 56*time.Minute; got != want {
+		t.Errorf("EarliestFinish of step 5 = %v, want %v", got, want)
+	}
 	least[ActionUpgradeThreatDefense] = 90 * time.Minute
 	if got, want := p.CriticalPathDuration(cost), 107*time.Minute; got != want {
 		t.Errorf("CriticalPathDuration = %v, want %v", got, want)

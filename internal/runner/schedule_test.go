@@ -2,7 +2,6 @@ package runner
 
 import (
 	"testing"
-	"time"
 
 	"github.com/fmcupgrade/terraform-provider-fmcupgrade/internal/planner"
 )
@@ -52,14 +51,9 @@ func TestMakespanBoundHoldsForEveryStep(t *testing.T) {
 		t.Fatalf("run: %v (%v)", err, prog.Status)
 	}
 	e.assertClean()
-	earliest := map[int]time.Duration{}
+	earliest := plan.EarliestFinish(least)
 	ran := 0
 	for i, s := range plan.Steps {
-		var start time.Duration
-		for _, a := range s.After {
-			start = max(start, earliest[a])
-		}
-		earliest[s.Order] = start + least(s)
 		r := prog.Steps[i]
 		if r.Ended.IsZero() {
 			continue
